@@ -31,12 +31,13 @@ export class DiffContext {
  * The diff that turns `prev` into `next` on a client that has merged everything sent through
  * `ctx` so far, or null when nothing changed. With `prev` null it is the full first render.
  */
-export function diff(prev: Rendered | null, next: Rendered, ctx: DiffContext): WireDiff | null {
+export function diff(prev: Rendered | null, next: Rendered, ctx: DiffContext, withTemplates = true): WireDiff | null {
   let out: WireNode | null;
   if (prev === next) out = null;
   else if (prev === null || prev.statics !== next.statics) out = full(next, ctx);
   else out = diffNode(prev, next, ctx);
-  const templates = ctx.take();
+  // A caller that adds more to the diff (a view's components) takes the statics table itself.
+  const templates = withTemplates ? ctx.take() : null;
   if (templates) (out ??= {} as WireNode)[TEMPLATES as never] = templates as never;
   return out as WireDiff | null;
 }
@@ -50,14 +51,14 @@ export function full(node: Rendered, ctx: DiffContext): WireNode {
 }
 
 function fullDyn(value: Dyn, ctx: DiffContext): WireDyn {
-  if (typeof value === "string") return value;
+  if (typeof value === "string" || typeof value === "number") return value;
   if (value instanceof Rendered) return full(value, ctx);
   const k: WireList["k"] = { [KEYED_COUNT]: value.items.length };
   value.items.forEach((item, i) => (k[i] = full(item, ctx)));
   return { [KEYED]: k };
 }
 
-function diffNode(prev: Rendered, next: Rendered, ctx: DiffContext): WireNode | null {
+export function diffNode(prev: Rendered, next: Rendered, ctx: DiffContext): WireNode | null {
   let out: WireNode | null = null;
   const a = prev.d;
   const b = next.d;
@@ -70,7 +71,7 @@ function diffNode(prev: Rendered, next: Rendered, ctx: DiffContext): WireNode | 
 
 function diffDyn(prev: Dyn, next: Dyn, ctx: DiffContext): WireDyn | undefined {
   if (prev === next) return undefined;
-  if (typeof next === "string") return next;
+  if (typeof next === "string" || typeof next === "number") return next;
   if (next instanceof Rendered) {
     if (prev instanceof Rendered && prev.statics === next.statics) return diffNode(prev, next, ctx) ?? undefined;
     return full(next, ctx);

@@ -8,7 +8,7 @@ const codes = {
   SB_ERR_TEMPLATE_DYNAMIC_TAG: (first: string, got: string) =>
     `Template starting "${first}" uses a dynamic tag, which must be a component function; received ${got}. Write the tag name literally, or pass a function that returns html\`...\`.`,
   SB_ERR_TEMPLATE_VOID_CHILDREN: (first: string, tag: string) =>
-    `Template starting "${first}" gives children to the void element <${tag}>, which can have none. Remove the children or use another element.`,
+    `Template starting "${first}" gives children or a closing tag to the void element <${tag}>, which can have neither. Write it as <${tag}> or <${tag} /> with nothing inside, or use another element.`,
   SB_ERR_SLOT_VALUE: (first: string, where: string, got: string) =>
     `Template starting "${first}" received ${got} in ${where}; expected a string, a number, a boolean, null/undefined, raw(), an html template or an array of them. Convert the value to text (or a template) before rendering it.`,
   SB_ERR_SPREAD_VALUE: (first: string, got: string) =>
@@ -21,6 +21,60 @@ const codes = {
     `A list rendered from the template starting "${first}" has the key ${key} more than once; keys must be unique within one list. Use an id that identifies each entry.`,
   SB_ERR_MERGE_DIFF: (detail: string) =>
     `A diff could not be merged into the client tree: ${detail}. The client and server disagree about the rendered tree; rejoin the view to start from a full render.`,
+  SB_ERR_COMPONENT_OUTSIDE_VIEW: (first: string) =>
+    `Template starting "${first}" places a stateful component (liveComponent) outside a live view's render. Stateful components live in a view; render a plain function component here instead.`,
+  SB_ERR_COMPONENT_ID: (got: string) =>
+    `liveComponent() needs props with an id (a string or a number) that is unique for that component within the view; received the id ${got}. Pass { id: ... } in the props.`,
+  SB_ERR_RENDER_RESULT: (got: string) =>
+    `A live view or component's render() returned ${got}; expected an html template. Return html\`...\` from render().`,
+  SB_ERR_SECRET: (got: string) =>
+    `The signing secret must be a string of at least 32 characters; received ${got}. Generate one with \`openssl rand -base64 48\` and pass it through configuration.`,
+  SB_ERR_SECRET_REQUIRED: () =>
+    `In production (NODE_ENV=production) a signing secret must be configured and must not be the development default. Set the secret option (for example from SECRET_KEY_BASE).`,
+  SB_ERR_TOKEN_INVALID: (purpose: string, why: string) =>
+    `The ${purpose} token is not valid: ${why}. The token was altered, cut short or signed with another secret; load the page again to get a fresh one.`,
+  SB_ERR_TOKEN_EXPIRED: (purpose: string, maxAgeMs: number) =>
+    `The ${purpose} token is older than its maximum age of ${Math.round(maxAgeMs / 1000)} s. Load the page again to get a fresh one.`,
+  SB_ERR_CSRF: (detail: string) =>
+    `The CSRF check failed: ${detail}. Send the csrf-token from the page's meta tag along with the session cookie the page set; load the page again if either is stale.`,
+  SB_ERR_JOIN_PAYLOAD: (field: string, got: string) =>
+    `A live join's payload has ${got} as its ${field}; expected the page's absolute URL, its session token and params with _csrf_token, as the client sends them.`,
+  SB_ERR_NO_ROUTE: (path: string) =>
+    `No live route matches ${path}. Register the view under that path in liveRoutes, or load the page over HTTP.`,
+  SB_ERR_ROUTE: (expected: string, got: string) =>
+    `A live route is misconfigured: expected ${expected}; received ${got}. Fix the liveRoutes option.`,
+  SB_ERR_OPTION: (name: string, expected: string, got: string) =>
+    `The option ${name} must be ${expected}; received ${got}. Fix the options passed to the switchboard plugin.`,
+  SB_ERR_CHANNEL_DEFINITION: (expected: string, got: string) =>
+    `A channel definition needs ${expected}; received ${got}. Fix the object given to defineChannel().`,
+  SB_ERR_VIEW_DEFINITION: (expected: string, got: string) =>
+    `A live view or component definition needs ${expected}; received ${got}. Fix the object given to defineLive() or defineComponent().`,
+  SB_ERR_UNKNOWN_EVENT: (event: string, target: string) =>
+    `No handler for the event ${JSON.stringify(event)} in ${target}. Add it to handleEvent, or check the phx-* attribute that sends it (and its phx-target).`,
+  SB_ERR_UNKNOWN_COMPONENT: (cid: number) =>
+    `There is no component ${cid} in this view. It was removed by a render since the client last saw it, or the phx-target is wrong.`,
+  SB_ERR_NAVIGATION: (got: string) =>
+    `Navigation targets must be paths on this site starting with "/"; received ${got}. Use a path such as "/checkout?step=2".`,
+  SB_ERR_EVENT_PAYLOAD: (detail: string) =>
+    `A live event's payload is malformed: ${detail}. Clients send {type, event, value, cid?} with value an object or a URL-encoded form.`,
+  SB_ERR_FRAME_JSON: () =>
+    `A message is not valid JSON. Messages are JSON arrays [join_ref, ref, topic, event, payload].`,
+  SB_ERR_FRAME_SHAPE: (detail: string) =>
+    `A message does not have the shape [join_ref, ref, topic, event, payload]: ${detail}.`,
+  SB_ERR_FRAME_TOO_LARGE: (size: number, limit: number) =>
+    `A message of ${size} bytes is over the limit of ${limit} bytes; the connection is closed with code 1009. Send smaller messages or raise limits.maxFrameBytes.`,
+  SB_ERR_RATE_LIMITED: () =>
+    `The connection sends messages faster than its rate limit; extra messages are refused, and a flood closes the connection with code 1008. Slow down or raise limits.rate/limits.burst.`,
+  SB_ERR_UNMATCHED_TOPIC: (topic: string) =>
+    `No channel matches the topic ${JSON.stringify(topic)}, or it is not joined on this connection. Join it first, or register a channel for it.`,
+  SB_ERR_STALE_JOIN: (topic: string) =>
+    `A message for ${JSON.stringify(topic)} carries a join_ref that is not the topic's current join. The client should use the join_ref of its latest join.`,
+  SB_ERR_ORIGIN: (origin: string) =>
+    `The websocket Origin ${origin} is not allowed. Serve the page from the configured host, or add the origin to the origins option.`,
+  SB_ERR_CONNECT_REFUSED: () =>
+    `The endpoint's connect hook refused the connection (it returned false or threw). Check the connect parameters, such as a signed user token.`,
+  SB_ERR_CHANNEL_CRASHED: () =>
+    `A channel or live view callback threw; that channel ended with phx_error and the client rejoins it. The server log has the error and its stack.`,
 } as const;
 
 export type ErrorCode = keyof typeof codes;

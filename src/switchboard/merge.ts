@@ -64,6 +64,7 @@ function mergeDyn(target: WireDyn | undefined, source: WireDyn): WireDyn {
 function mergeList(target: WireDyn | undefined, source: WireList): WireList {
   const before = typeof target === "object" && KEYED in target ? (target as WireList).k : { [KEYED_COUNT]: 0 };
   const changes = source.k;
+  if (typeof changes !== "object" || changes === null) fail("a list has no entries object");
   const count = changes[KEYED_COUNT];
   if (!Number.isInteger(count) || count < 0) fail("a list has no valid count");
   const after: WireList["k"] = { [KEYED_COUNT]: count };
@@ -71,6 +72,7 @@ function mergeList(target: WireDyn | undefined, source: WireList): WireList {
     const entry: WireEntry | undefined = changes[i];
     if (entry === undefined) after[i] = existing(before, i);
     else if (typeof entry === "number") after[i] = existing(before, entry);
+    else if (entry === null) fail(`list entry ${i} is null`);
     else if (Array.isArray(entry)) after[i] = mergeNode(existing(before, entry[0]), entry[1]);
     else after[i] = mergeNode(entry.s === undefined ? existing(before, i) : undefined, entry);
   }
@@ -97,8 +99,9 @@ function nodeHTML(tree: ClientTree, node: WireNode): string {
   return out;
 }
 
-function dynHTML(tree: ClientTree, value: WireDyn): string {
+function dynHTML(tree: ClientTree, value: WireDyn | undefined): string {
   if (typeof value === "string") return value;
+  if (typeof value !== "number" && (typeof value !== "object" || value === null)) fail(`a slot holds ${String(value)}`);
   if (typeof value === "number") {
     const component = tree.components[value];
     if (!component) fail(`component ${value} is unknown to the client`);
@@ -107,7 +110,7 @@ function dynHTML(tree: ClientTree, value: WireDyn): string {
   if (KEYED in value) {
     const k = (value as WireList).k;
     let out = "";
-    for (let i = 0; i < k.kc; i++) out += nodeHTML(tree, k[i] as WireNode);
+    for (let i = 0; i < k.kc; i++) out += dynHTML(tree, k[i] as WireNode);
     return out;
   }
   return nodeHTML(tree, value as WireNode);

@@ -56,3 +56,44 @@ export interface WireDiff extends WireNode {
   t?: string;
   e?: [string, unknown][];
 }
+
+// ---- Messages: the Phoenix Channels v2 JSON protocol ----------------------------------------
+//
+// Every websocket (or long-poll) message is a JSON array [join_ref, ref, topic, event, payload]:
+// join_ref and ref are strings or null, topic and event strings, payload an object. A client
+// joins a topic with phx_join and gets phx_reply {status: "ok" | "error", response}; phx_leave
+// ends the join; the server sends phx_error when a channel crashes and phx_close when it ends.
+// Heartbeats go to topic "phoenix". Live views are channels on topics "lv:<view id>".
+
+export const PROTOCOL_VERSION = "2.0.0";
+export const PHOENIX_TOPIC = "phoenix";
+export const LIVE_TOPIC_PREFIX = "lv:";
+
+export const JOIN = "phx_join";
+export const LEAVE = "phx_leave";
+export const REPLY = "phx_reply";
+export const ERROR = "phx_error";
+export const CLOSE = "phx_close";
+export const HEARTBEAT = "heartbeat";
+
+/** Live view messages (server → client unless noted). */
+export const LIVE = {
+  /** client → server: a DOM event; payload {type, event, value, cid?}. */
+  event: "event",
+  /** client → server: the URL changed through a patch link or back/forward; payload {url}. */
+  patchUrl: "live_patch",
+  /** a diff pushed outside any reply. */
+  diff: "diff",
+  /** update the URL of the same view: {to, kind: "push" | "replace"}. */
+  patch: "live_patch",
+  /** go to another live view over the same socket: {to, kind, flash?}. */
+  navigate: "live_redirect",
+  /** full page load: {to, flash?}. */
+  redirect: "redirect",
+} as const;
+
+/** Keys of a live event's reply payload: the diff, and the handler's reply beside it. */
+export const REPLY_DIFF = "diff";
+export const REPLY_VALUE = "reply";
+
+export type Frame = [joinRef: string | null, ref: string | null, topic: string, event: string, payload: Record<string, unknown>];

@@ -42,7 +42,42 @@ export class RList {
   }
 }
 
-export type Dyn = string | Rendered | RList;
+/** A number is a stateful component's id (its tree lives with the view, sent under `c`). */
+export type Dyn = string | Rendered | RList | number;
+
+// ---- Stateful components --------------------------------------------------------------------
+
+/** A stateful component placed in a template; the view that builds the tree resolves it to an id. */
+export class ComponentCall {
+  readonly component: unknown;
+  readonly props: object;
+
+  constructor(component: unknown, props: object) {
+    this.component = component;
+    this.props = props;
+  }
+}
+
+/** Resolves stateful components while a view builds its tree (live-instance.ts implements it). */
+export interface ComponentHost {
+  resolve(call: ComponentCall): number;
+  rendered(cid: number): Rendered;
+}
+
+let host: ComponentHost | null = null;
+/** Counts components placed, so memo() can refuse to share a subtree holding one. */
+let componentsPlaced = 0;
+
+/** Runs `fn` (a synchronous build) with `components` resolving stateful components. */
+export function withComponents<T>(components: ComponentHost, fn: () => T): T {
+  const previous = host;
+  host = components;
+  try {
+    return fn();
+  } finally {
+    host = previous;
+  }
+}
 
 // ---- Memoisation ----------------------------------------------------------------------------
 
@@ -68,7 +103,12 @@ class MemoState {
     const isObject = typeof key === "object" && key !== null;
     const hit = isObject ? this.byObject.get(key) : this.byValue.get(key);
     if (hit && sameInputs(hit.inputs, inputs)) return hit.out;
-    const out = evalChild(call(), first, `component ${this.fn.name || "anonymous"}`);
+    const placedBefore = componentsPlaced;
+    const result = call();
+    checkComponentResult(this.fn, result);
+    const out = evalChild(result, first, `component ${this.fn.name || "anonymous"}`);
+    // A stateful component belongs to one view: a subtree holding one is never shared.
+    if (componentsPlaced !== placedBefore) return out;
     markShared(out);
     const entry = { inputs, out };
     if (isObject) this.byObject.set(key as object, entry);
@@ -165,6 +205,11 @@ export function evalChild(value: unknown, first: string, where: string): Dyn {
       if (value instanceof MemoCall) return value.state.lookup(value.args, () => value.state.fn(...value.args), first);
       if (value instanceof RawHTML) return value.html;
       if (Array.isArray(value)) return list(value, first, where);
+      if (value instanceof ComponentCall) {
+        if (!host) throw sbError("SB_ERR_COMPONENT_OUTSIDE_VIEW", first);
+        componentsPlaced++;
+        return host.resolve(value);
+      }
   }
   throw sbError("SB_ERR_SLOT_VALUE", first, where, describe(value));
 }
@@ -177,11 +222,14 @@ function list(values: readonly unknown[], first: string, where: string): RList {
     const out = evalChild(v, first, `an entry of a list in ${where}`);
     if (out instanceof RList) return out.items.forEach((item) => push(item));
     if (out === "") return;
+    if (typeof out === "number") return push(new Rendered(TEXT_ENTRY.statics, [out], `\u0001${out}`));
     push(typeof out === "string" ? new Rendered(TEXT_ENTRY.statics, [out], undefined) : out);
   };
   const push = (item: Rendered): void => {
-    if (item.key !== undefined && keys === null) keys = items.map((_, i) => `\u0000${i}`);
-    if (keys) keys.push(item.key === undefined ? `\u0000${items.length}` : item.key);
+    // A null or undefined key is no key: the entry is diffed by its position.
+    const keyed = item.key !== undefined && item.key !== null;
+    if (keyed && keys === null) keys = items.map((_, i) => `\u0000${i}`);
+    if (keys) keys.push(keyed ? item.key : `\u0000${items.length}`);
     items.push(item);
   };
   values.forEach(add);
@@ -225,10 +273,7 @@ function attributes(props: readonly PropSource[], values: readonly unknown[], fi
       merged.set(p.name, propValue(p, values, first));
       continue;
     }
-    const spread = values[p.value];
-    if (spread === null || spread === undefined) continue;
-    if (typeof spread !== "object" || Array.isArray(spread)) throw sbError("SB_ERR_SPREAD_VALUE", first, describe(spread));
-    for (const [name, v] of Object.entries(spread)) {
+    for (const [name, v] of Object.entries(spreadObject(values[p.value], first))) {
       assertAttrName(first, name);
       if (name !== "key") merged.set(name, v);
     }
@@ -238,14 +283,22 @@ function attributes(props: readonly PropSource[], values: readonly unknown[], fi
   return out;
 }
 
+/** A spread's value: a plain object of names to values (null/undefined spread nothing). */
+function spreadObject(spread: unknown, first: string): object {
+  if (spread === null || spread === undefined) return {};
+  if (typeof spread !== "object" || Array.isArray(spread)) throw sbError("SB_ERR_SPREAD_VALUE", first, describe(spread));
+  return spread;
+}
+
 function propValue(p: Exclude<PropSource, { kind: "spread" }>, values: readonly unknown[], first: string): unknown {
   switch (p.kind) {
+    // Static text is markup as written: only its quotes need escaping, as in compiled statics.
     case "static":
-      return p.value;
+      return p.value === true ? true : new RawHTML(p.value.replaceAll('"', "&quot;"));
     case "value":
       return values[p.value];
     case "mixed":
-      return new RawHTML(p.parts.map((x) => (typeof x === "number" ? attrText(values[x], first, `the attribute ${p.name}`) : escapeHTML(x))).join(""));
+      return new RawHTML(p.parts.map((x) => (typeof x === "number" ? attrText(values[x], first, `the attribute ${p.name}`) : x.replaceAll('"', "&quot;"))).join(""));
   }
 }
 
@@ -254,7 +307,7 @@ function component(slot: Extract<Slot, { kind: "component" }>, values: readonly 
   if (typeof fn !== "function") throw dynamicTagError(t.first, fn);
   const props: Record<string, unknown> = {};
   for (const p of slot.props) {
-    if (p.kind === "spread") Object.assign(props, values[p.value]);
+    if (p.kind === "spread") Object.assign(props, spreadObject(values[p.value], t.first));
     else if (p.kind === "mixed") props[p.name] = p.parts.map((x) => (typeof x === "number" ? String(values[x] ?? "") : x)).join("");
     else props[p.name] = p.kind === "static" ? p.value : values[p.value];
   }

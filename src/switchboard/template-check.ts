@@ -1,6 +1,7 @@
 // Structural check of a template's markup before htm parses it: htm is lenient (any closing tag
 // closes the open element), so mismatched or unclosed tags would silently render wrong HTML.
-// Run once per call site; throws SB_ERR_TEMPLATE_SYNTAX naming the template's first line.
+// Run once per call site; throws SB_ERR_TEMPLATE_SYNTAX naming the template's first line. It also
+// self-closes void elements (`<br>` → `<br />`), which htm would otherwise leave open.
 
 import { sbError } from "./errors.ts";
 
@@ -23,8 +24,10 @@ interface Open {
   line: number;
 }
 
-export function checkTemplate(strings: readonly string[]): void {
+/** Checks the markup and returns the strings htm should parse: void elements self-closed. */
+export function checkTemplate(strings: readonly string[]): readonly string[] {
   const src = strings.join(FIELD);
+  const selfClose: number[] = []; // positions of the ">" of void elements written without "/"
   const fail = (detail: string): never => {
     throw sbError("SB_ERR_TEMPLATE_SYNTAX", firstLine(strings), detail);
   };
@@ -42,15 +45,17 @@ export function checkTemplate(strings: readonly string[]): void {
       continue;
     }
     const closing = src[lt + 1] === "/";
-    let j = closing ? lt + 2 : lt + 1;
+    // `<//>` closes whatever is open (htm's shorthand for closing a component).
+    const shorthand = closing && src[lt + 2] === "/";
+    let j = shorthand ? lt + 3 : closing ? lt + 2 : lt + 1;
     const nameStart = j;
     while (j < src.length && nameChar.test(src[j]!)) j++;
-    const name = src.slice(nameStart, j).toLowerCase();
+    const name = shorthand ? "/" : src.slice(nameStart, j).toLowerCase();
     if (closing) {
       const gt = src.indexOf(">", j);
       if (gt < 0 || src.slice(j, gt).trim() !== "") fail(`the closing tag on line ${lineAt(lt)} is not terminated by ">"`);
+      if (VOID_ELEMENTS.has(name)) throw sbError("SB_ERR_TEMPLATE_VOID_CHILDREN", firstLine(strings), name);
       const open = stack.pop();
-      // `<//>` closes whatever is open (htm's shorthand for closing a component).
       if (!open) fail(`</${show(name)}> on line ${lineAt(lt)} closes nothing`);
       if (name !== "/" && name !== "" && name !== open!.name) {
         fail(`</${show(name)}> on line ${lineAt(lt)} does not match <${show(open!.name)}> opened on line ${open!.line}`);
@@ -78,9 +83,18 @@ export function checkTemplate(strings: readonly string[]): void {
       fail(quote ? `a quoted attribute of <${show(name)}> on line ${lineAt(lt)} is never closed` : `the tag <${show(name)}> on line ${lineAt(lt)} is not terminated by ">"`);
     }
     const selfClosing = src[k - 1] === "/";
-    if (!selfClosing && !VOID_ELEMENTS.has(name)) stack.push({ name, line: lineAt(lt) });
+    if (!selfClosing && VOID_ELEMENTS.has(name)) selfClose.push(k);
+    else if (!selfClosing) stack.push({ name, line: lineAt(lt) });
     i = k + 1;
   }
   const open = stack.pop();
   if (open) fail(`<${show(open.name)}> opened on line ${open.line} is never closed`);
+  if (selfClose.length === 0) return strings;
+  let out = "";
+  let from = 0;
+  for (const at of selfClose) {
+    out += `${src.slice(from, at)} /`;
+    from = at;
+  }
+  return (out + src.slice(from)).split(FIELD);
 }

@@ -92,11 +92,12 @@ const markerInText = /\uE000(\d+)\uE001/;
 
 /** Stands in for value i while htm parses; survives htm's string concatenation and spreads. */
 class Marker {
-  readonly i: number;
+  declare readonly i: number;
 
   constructor(i: number) {
-    this.i = i;
-    // htm spreads with Object.assign: this own key carries the spread's position into props.
+    // htm spreads with Object.assign, which copies enumerable own keys: `i` must not be one (it
+    // would render as an attribute), while this key carries the spread's position into props.
+    Object.defineProperty(this, "i", { value: i });
     Object.defineProperty(this, SPREAD_PREFIX + i, { value: i, enumerable: true });
   }
 
@@ -145,12 +146,13 @@ class Compiler {
     }
     if (n === null || n === undefined) return;
     const v = n as VNode;
-    if (v.tag instanceof Marker) return this.component(v);
+    if (v.tag instanceof Marker) return this.component(v, isRoot);
     this.element(v, isRoot);
   }
 
-  component(v: VNode): void {
-    const props = this.props(v.props, false);
+  component(v: VNode, isRoot: boolean): void {
+    // A root component's `key` keys the template (a list of <${Item} key=${id} />), like an element's.
+    const props = this.props(v.props, isRoot);
     let children: Template | null = null;
     if (v.children.length > 0) {
       const sub = new Compiler(this.first);
@@ -246,9 +248,9 @@ class Compiler {
 
 function compile(strings: TemplateStringsArray): Template {
   const first = firstLine(strings);
-  checkTemplate(strings);
+  const markup = checkTemplate(strings);
   const markers = Array.from({ length: strings.length - 1 }, (_, i) => new Marker(i));
-  const parsed: unknown = parse(strings, ...markers);
+  const parsed: unknown = parse(markup as unknown as TemplateStringsArray, ...markers);
   const roots = Array.isArray(parsed) ? parsed : [parsed];
   const compiler = new Compiler(first);
   for (const root of roots) compiler.node(root, roots.length === 1);

@@ -1,0 +1,36 @@
+// `npm start`: serves the app on HOST:PORT (default 127.0.0.1:4000) and stops cleanly on SIGINT/SIGTERM.
+
+import { buildApp } from "./app.ts";
+
+const port = Number(process.env.PORT ?? 4000);
+const host = process.env.HOST ?? "127.0.0.1";
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be an integer from 0 to 65535; received ${JSON.stringify(process.env.PORT)}`);
+  process.exit(1);
+}
+
+const app = buildApp({ logger: { level: process.env.LOG_LEVEL ?? "info" } });
+
+let closing = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down");
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error(err, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}
+
+try {
+  const address = await app.listen({ port, host });
+  app.log.info(`Switchboard listening on ${address}`);
+} catch (err) {
+  app.log.error(err);
+  process.exit(1);
+}
