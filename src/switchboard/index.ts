@@ -8,3 +8,12 @@ export { diff, DiffContext } from "./diff.ts";
 export { merge, toHTML, createTree, type ClientTree } from "./merge.ts";
 export { SwitchboardError, errorCodes, type ErrorCode } from "./errors.ts";
 export type { WireDiff, WireNode } from "./protocol.ts";
+
+export { switchboard, defaultLayout, type SwitchboardOptions, type Layout, type LayoutProps } from "./plugin.ts";
+export { Endpoint, type EndpointOptions, type Limits, type ConnectHook, type ConnectResult, type Logger } from "./endpoint.ts";
+export { defineLive, type LiveView, type LiveSocket, type MountContext, type Params, type EventValue, type EventMap, type RenderMeta, type Flash, type AsyncOutcome } from "./live-view.ts";
+export { defineComponent, liveComponent, type LiveComponent, type ComponentSocket } from "./live-component.ts";
+export { defineChannel, reply, stop, type ChannelDefinition, type ChannelSocket } from "./channel.ts";
+export { PubSub, type Message, type Subscriber } from "./pubsub.ts";
+export { Signer, randomId } from "./token.ts";
+export type { ConnectInfo, Transport } from "./connection.ts";

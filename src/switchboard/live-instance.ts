@@ -1,0 +1,441 @@
+// One live view instance: its assigns and change tracking, its stateful components, what it asked
+// for during a callback (navigation, pushed events, title, flash), and its rendering: the full
+// HTML for the HTTP render, and for a connected view the diff against what the client holds.
+
+import { DiffContext, diff, diffNode, full } from "./diff.ts";
+import { sbError } from "./errors.ts";
+import type { Endpoint } from "./endpoint.ts";
+import type { LiveComponent, ComponentSocket } from "./live-component.ts";
+import type { AsyncOutcome, EventResult, EventValue, Flash, LiveSocket, LiveView, NavigateOptions, Params } from "./live-view.ts";
+import { COMPONENTS, EVENTS, TITLE, type WireDiff, type WireNode } from "./protocol.ts";
+import type { Message } from "./pubsub.ts";
+import { build, ComponentCall, withComponents, type ComponentHost, type Rendered } from "./rendered.ts";
+import { render } from "./render.ts";
+import { TemplateResult } from "./template.ts";
+
+export type Navigation =
+  | { kind: "patch"; to: string; replace: boolean }
+  | { kind: "navigate"; to: string; replace: boolean }
+  | { kind: "redirect"; to: string };
+
+/** What the instance needs from the process that runs it (absent for the HTTP render). */
+export interface InstanceHost {
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Queues work in the view's mailbox. */
+  enqueue(task: () => unknown): void;
+  /** Runs after queued work that changed state, to send the diff. */
+  flush(): Promise<void>;
+  readonly self: object;
+}
+
+interface ComponentEntry {
+  readonly cid: number;
+  readonly component: LiveComponent<any, any, any>;
+  readonly key: string | number;
+  readonly parent: number;
+  readonly socket: ComponentSocketImpl;
+  rendered: Rendered | null;
+  sent: Rendered | null;
+  seen: boolean;
+}
+
+class ComponentSocketImpl implements ComponentSocket<any> {
+  readonly cid: number;
+  readonly #instance: LiveInstance<any>;
+  assigns: Record<string, unknown> = {};
+  changed = true;
+
+  constructor(cid: number, instance: LiveInstance<any>) {
+    this.cid = cid;
+    this.#instance = instance;
+  }
+
+  assign(values: Record<string, unknown>): void {
+    const next = { ...this.assigns };
+    for (const key of Object.keys(values)) {
+      if (next[key] !== values[key]) {
+        next[key] = values[key];
+        this.changed = true;
+      }
+    }
+    this.assigns = next;
+  }
+
+  update(key: PropertyKey, fn: (value: any) => unknown): void {
+    this.assign({ [key]: fn(this.assigns[key as string]) });
+  }
+
+  pushEvent(event: string, payload: Record<string, unknown>): void {
+    this.#instance.socket.pushEvent(event, payload);
+  }
+
+  sendParent(event: string, payload?: unknown): void {
+    this.#instance.socket.sendInfo(event, payload);
+  }
+}
+
+export interface InstanceOptions {
+  id: string;
+  session: Record<string, unknown>;
+  url: URL;
+  flash: Flash;
+  host: InstanceHost | null;
+}
+
+export class LiveInstance<A extends object> implements ComponentHost {
+  readonly endpoint: Endpoint;
+  readonly view: LiveView<A, any>;
+  readonly socket: LiveSocketImpl<A>;
+  readonly host: InstanceHost | null;
+  /** Per connection: which statics the client holds. */
+  readonly diffs = new DiffContext();
+  changed = true;
+  title: string | null;
+  titleChanged = false;
+  flash: Flash;
+  events: [string, unknown][] = [];
+  navigation: Navigation | null = null;
+  #root: Rendered | null = null;
+  #sentRoot: Rendered | null = null;
+  readonly #components = new Map<number, ComponentEntry>();
+  readonly #componentKeys = new Map<LiveComponent<any, any, any>, Map<string | number, ComponentEntry>>();
+  #nextCid = 1;
+  #renderingParent = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(endpoint: Endpoint, view: LiveView<A, any>, options: InstanceOptions) {
+    this.endpoint = endpoint;
+    this.view = view;
+    this.host = options.host;
+    this.title = view.title ?? null;
+    this.flash = options.flash;
+    this.socket = new LiveSocketImpl(this, options);
+  }
+
+  async mount(params: Params): Promise<void> {
+    const socket = this.socket;
+    await this.view.mount({ params, session: socket.session, url: socket.url }, socket);
+    if (!this.navigation && this.view.handleParams) await this.view.handleParams(params, socket.url, socket);
+  }
+
+  /** A client event for the view, or for the component with id `cid`. */
+  async event(name: string, value: EventValue, cid: number | null): Promise<EventResult> {
+    if (cid !== null) {
+      const entry = this.#components.get(cid);
+      if (!entry) throw sbError("SB_ERR_UNKNOWN_COMPONENT", cid);
+      const handler = entry.component.handleEvent?.[name];
+      if (typeof handler !== "function") throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this component");
+      return handler(value, entry.socket);
+    }
+    const handler = this.view.handleEvent?.[name];
+    if (typeof handler !== "function") throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this view");
+    return handler(value, this.socket);
+  }
+
+  hasEvent(name: string, cid: number | null): boolean {
+    if (cid === null) return typeof this.view.handleEvent?.[name] === "function";
+    const entry = this.#components.get(cid);
+    return !!entry && typeof entry.component.handleEvent?.[name] === "function";
+  }
+
+  hasComponent(cid: number): boolean {
+    return this.#components.has(cid);
+  }
+
+  async info(message: Message): Promise<void> {
+    await this.view.handleInfo?.(message, this.socket);
+  }
+
+  async params(url: URL, params: Params): Promise<void> {
+    this.socket.url = url;
+    await this.view.handleParams?.(params, url, this.socket);
+  }
+
+  sendUpdate(component: LiveComponent<any, any, any>, id: string | number, props: object): void {
+    const entry = this.#componentKeys.get(component)?.get(id);
+    if (!entry) return;
+    if (component.update) component.update({ ...entry.socket.assigns, ...props }, entry.socket);
+    else entry.socket.assign(props as Record<string, unknown>);
+  }
+
+  // ---- Rendering ---------------------------------------------------------------------------
+
+  /** Re-renders what changed; returns the root. */
+  #renderRoot(): Rendered {
+    if (this.changed || !this.#root) {
+      this.changed = false;
+      this.#root = this.#renderWithin(0, () => this.view.render(this.socket.assigns, { flash: this.flash }));
+    }
+    for (const entry of this.#components.values()) {
+      if (entry.socket.changed) this.#renderComponent(entry);
+    }
+    return this.#root;
+  }
+
+  #renderComponent(entry: ComponentEntry): void {
+    entry.socket.changed = false;
+    entry.rendered = this.#renderWithin(entry.cid, () =>
+      entry.component.render(entry.socket.assigns, { flash: this.flash, myself: entry.cid }),
+    );
+  }
+
+  /** Builds a template with this instance resolving components, then drops the ones it no longer places. */
+  #renderWithin(parent: number, renderFn: () => TemplateResult): Rendered {
+    const previous = this.#renderingParent;
+    this.#renderingParent = parent;
+    for (const entry of this.#components.values()) if (entry.parent === parent) entry.seen = false;
+    try {
+      const result = renderFn();
+      if (!(result instanceof TemplateResult)) throw sbError("SB_ERR_RENDER_RESULT", describeResult(result));
+      return withComponents(this, () => build(result));
+    } finally {
+      this.#renderingParent = previous;
+      for (const entry of [...this.#components.values()]) if (entry.parent === parent && !entry.seen) this.#destroy(entry);
+    }
+  }
+
+  #destroy(entry: ComponentEntry): void {
+    this.#components.delete(entry.cid);
+    this.#componentKeys.get(entry.component)?.delete(entry.key);
+    for (const child of [...this.#components.values()]) if (child.parent === entry.cid) this.#destroy(child);
+  }
+
+  /** ComponentHost: places a component while a template is built, returning its id. */
+  resolve(call: ComponentCall): number {
+    const component = call.component as LiveComponent<any, any, any>;
+    const props = call.props as Record<string, unknown> & { id: string | number };
+    let byKey = this.#componentKeys.get(component);
+    if (!byKey) this.#componentKeys.set(component, (byKey = new Map()));
+    let entry = byKey.get(props.id);
+    if (!entry) {
+      const cid = this.#nextCid++;
+      entry = { cid, component, key: props.id, parent: this.#renderingParent, socket: new ComponentSocketImpl(cid, this), rendered: null, sent: null, seen: true };
+      byKey.set(props.id, entry);
+      this.#components.set(cid, entry);
+      component.mount?.(entry.socket);
+    }
+    entry.seen = true;
+    if (component.update) component.update(props, entry.socket);
+    else entry.socket.assign(props);
+    if (entry.socket.changed || !entry.rendered) this.#renderComponent(entry);
+    return entry.cid;
+  }
+
+  /** ComponentHost: the rendered tree of a component, for the full HTML. */
+  rendered(cid: number): Rendered {
+    const entry = this.#components.get(cid);
+    if (!entry?.rendered) throw sbError("SB_ERR_UNKNOWN_COMPONENT", cid);
+    return entry.rendered;
+  }
+
+  /** The full HTML of the view's content (the HTTP render). */
+  html(): string {
+    return render(this.#renderRoot(), this);
+  }
+
+  /** The first diff of a connection: everything, statics included. */
+  fullDiff(): WireDiff {
+    this.#sentRoot = null;
+    for (const entry of this.#components.values()) entry.sent = null;
+    this.titleChanged = this.title !== null;
+    return this.pendingDiff() ?? {};
+  }
+
+  /** What the client needs since the last diff (null when nothing changed), and clears pending work. */
+  pendingDiff(): WireDiff | null {
+    const root = this.#renderRoot();
+    let out: WireDiff | null = root === this.#sentRoot ? null : diff(this.#sentRoot, root, this.diffs, false);
+    this.#sentRoot = root;
+    let components: Record<number, WireNode> | null = null;
+    for (const entry of this.#components.values()) {
+      if (entry.rendered === entry.sent || !entry.rendered) continue;
+      const change = entry.sent && entry.sent.statics === entry.rendered.statics ? diffNode(entry.sent, entry.rendered, this.diffs) : full(entry.rendered, this.diffs);
+      entry.sent = entry.rendered;
+      if (change) (components ??= {})[entry.cid] = change;
+    }
+    if (components) (out ??= {})[COMPONENTS] = components;
+    const templates = this.diffs.take();
+    if (templates) (out ??= {}).p = templates;
+    if (this.titleChanged && this.title !== null) (out ??= {})[TITLE] = this.title;
+    this.titleChanged = false;
+    if (this.events.length) (out ??= {})[EVENTS] = this.events;
+    this.events = [];
+    return out;
+  }
+
+  // ---- Timers and async work -----------------------------------------------------------------
+
+  schedule(delayMs: number, task: () => void): () => void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      task();
+    }, delayMs);
+    this.#timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.#timers.delete(timer);
+    };
+  }
+
+  /** Stops timers; called when the view ends. */
+  stop(reason: string): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.view.terminate?.(reason, this.socket);
+  }
+}
+
+function describeResult(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}
+
+class LiveSocketImpl<A extends object> implements LiveSocket<A> {
+  readonly id: string;
+  readonly session: Readonly<Record<string, unknown>>;
+  url: URL;
+  assigns: A = {} as A;
+  readonly #instance: LiveInstance<A>;
+
+  constructor(instance: LiveInstance<A>, options: InstanceOptions) {
+    this.#instance = instance;
+    this.id = options.id;
+    this.session = Object.freeze({ ...options.session });
+    this.url = options.url;
+  }
+
+  get connected(): boolean {
+    return this.#instance.host !== null;
+  }
+
+  get flash(): Flash {
+    return this.#instance.flash;
+  }
+
+  get pubsub() {
+    return this.#instance.endpoint.pubsub;
+  }
+
+  assign(values: Partial<A>): void {
+    let next: A | null = null;
+    for (const key of Object.keys(values) as (keyof A)[]) {
+      if (this.assigns[key] === values[key]) continue;
+      next ??= { ...this.assigns };
+      next[key] = values[key] as A[keyof A];
+    }
+    if (next) {
+      this.assigns = next;
+      this.#instance.changed = true;
+    }
+  }
+
+  update<K extends keyof A>(key: K, fn: (value: A[K]) => A[K]): void {
+    this.assign({ [key]: fn(this.assigns[key]) } as unknown as Partial<A>);
+  }
+
+  /** Subscriptions exist only for connected views; during the HTTP render this does nothing. */
+  subscribe(topic: string): void {
+    this.#instance.host?.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#instance.host?.unsubscribe(topic);
+  }
+
+  broadcast(topic: string, event: string, payload: unknown): void {
+    this.pubsub.broadcast(topic, event, payload);
+  }
+
+  broadcastFrom(topic: string, event: string, payload: unknown): void {
+    const self = this.#instance.host?.self;
+    if (self) this.pubsub.broadcastFrom(self as never, topic, event, payload);
+    else this.pubsub.broadcast(topic, event, payload);
+  }
+
+  pushEvent(event: string, payload: Record<string, unknown>): void {
+    this.#instance.events.push([event, payload]);
+  }
+
+  pushPatch(to: string, options: NavigateOptions = {}): void {
+    this.#instance.navigation = { kind: "patch", to: checkPath(to), replace: options.replace ?? false };
+  }
+
+  pushNavigate(to: string, options: NavigateOptions = {}): void {
+    this.#instance.navigation = { kind: "navigate", to: checkPath(to), replace: options.replace ?? false };
+  }
+
+  redirect(to: string): void {
+    this.#instance.navigation = { kind: "redirect", to: checkPath(to) };
+  }
+
+  putFlash(kind: string, message: string): void {
+    this.#instance.flash = { ...this.#instance.flash, [kind]: message };
+    this.#instance.changed = true;
+  }
+
+  clearFlash(kind?: string): void {
+    const flash = { ...this.#instance.flash };
+    if (kind === undefined) for (const k of Object.keys(flash)) delete flash[k];
+    else delete flash[kind];
+    this.#instance.flash = flash;
+    this.#instance.changed = true;
+  }
+
+  setTitle(title: string): void {
+    if (title === this.#instance.title) return;
+    this.#instance.title = title;
+    this.#instance.titleChanged = true;
+  }
+
+  sendInfo(event: string, payload: unknown = null, delayMs = 0): () => void {
+    const host = this.#instance.host;
+    if (!host) return () => {};
+    const message: Message = { topic: this.id, event, payload };
+    const deliver = () =>
+      host.enqueue(async () => {
+        await this.#instance.info(message);
+        await host.flush();
+      });
+    if (delayMs <= 0) {
+      deliver();
+      return () => {};
+    }
+    return this.#instance.schedule(delayMs, deliver);
+  }
+
+  startAsync<T>(task: () => Promise<T>, done: (outcome: AsyncOutcome<T>, socket: LiveSocket<A>) => void): void {
+    const host = this.#instance.host;
+    if (!host) return;
+    const finish = (outcome: AsyncOutcome<T>) =>
+      host.enqueue(() => {
+        done(outcome, this);
+        return host.flush();
+      });
+    Promise.resolve()
+      .then(task)
+      .then(
+        (value) => finish({ ok: true, value }),
+        (error) => finish({ ok: false, error }),
+      );
+  }
+
+  sendUpdate(component: LiveComponent<any, any, any>, id: string | number, props: object): void {
+    const host = this.#instance.host;
+    const run = () => this.#instance.sendUpdate(component, id, props);
+    if (!host) return run();
+    host.enqueue(() => {
+      run();
+      return host.flush();
+    });
+  }
+}
+
+/** Navigation targets are paths on this site: a full URL to elsewhere needs redirect to an absolute URL. */
+function checkPath(to: string): string {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//")) {
+    throw sbError("SB_ERR_NAVIGATION", JSON.stringify(to));
+  }
+  return to;
+}
+
+export type { ComponentHost };

@@ -1,0 +1,182 @@
+// A live view joined over a connection (topic "lv:<id>"): verifies the join (signed session,
+// CSRF token, a live route for the URL), mounts the view, answers events with the diff and the
+// handler's reply, pushes diffs after PubSub messages and timers, and carries out navigation.
+// A callback that throws ends this view only (phx_error); the client rejoins and remounts.
+
+import { ChannelProcess } from "./channel.ts";
+import type { Connection } from "./connection.ts";
+import { SwitchboardError } from "./errors.ts";
+import { LiveInstance, type InstanceHost } from "./live-instance.ts";
+import type { EventValue, Params } from "./live-view.ts";
+import { LIVE, LIVE_TOPIC_PREFIX, REPLY_DIFF, REPLY_VALUE } from "./protocol.ts";
+import type { Message } from "./pubsub.ts";
+import { decodeForm, queryParams } from "./params.ts";
+import { verifyJoin } from "./session.ts";
+
+export class LiveProcess extends ChannelProcess implements InstanceHost {
+  instance: LiveInstance<any> | null = null;
+  #route: string | null = null;
+
+  constructor(connection: Connection, topic: string, joinRef: string | null) {
+    super(connection, topic, joinRef);
+  }
+
+  get self(): object {
+    return this;
+  }
+
+  describe(): Record<string, unknown> {
+    return { topic: this.topic, view: this.#route };
+  }
+
+  enqueue(task: () => unknown): void {
+    this.mailbox.push(task);
+  }
+
+  async join(payload: Record<string, unknown>, ref: string | null): Promise<void> {
+    const endpoint = this.connection.endpoint;
+    const verified = verifyJoin(endpoint, this.connection.info, payload);
+    if (verified instanceof SwitchboardError) return this.#refuse(ref, verified.code, verified.message);
+    const { session, url, flash } = verified;
+    const match = endpoint.live.match(url.pathname);
+    if (!match) return this.#refuse(ref, "SB_ERR_NO_ROUTE", `no live route for ${url.pathname}; load the page instead`);
+    this.#route = match.route.path;
+    const instance = new LiveInstance(endpoint, match.route.view, {
+      id: this.topic.slice(LIVE_TOPIC_PREFIX.length),
+      session,
+      url,
+      flash,
+      host: this,
+    });
+    this.instance = instance;
+    const started = performance.now();
+    await instance.mount({ ...queryParams(url), ...match.params });
+    const navigation = instance.navigation;
+    if (navigation) {
+      // As Phoenix does: a mount that navigates answers the join with where to go instead.
+      instance.navigation = null;
+      const target = { to: navigation.to, ...this.#flashToken(instance) };
+      this.reply(ref, "error", navigation.kind === "redirect" ? { redirect: target } : { live_redirect: { ...target, kind: "push" } });
+      this.end("navigated at mount", "none");
+      return;
+    }
+    const rendered = instance.fullDiff();
+    endpoint.metrics.time("mount", performance.now() - started);
+    this.joined = true;
+    this.reply(ref, "ok", { rendered });
+  }
+
+  #refuse(ref: string | null, code: string, reason: string): void {
+    this.connection.endpoint.log.info({ code, topic: this.topic }, "live join refused");
+    this.reply(ref, "error", { reason, code });
+    this.end("join refused", "none");
+  }
+
+  async handleIn(event: string, payload: Record<string, unknown>, ref: string | null): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    if (event === LIVE.event) return this.#event(instance, payload, ref);
+    if (event === LIVE.patchUrl) return this.#patchUrl(instance, payload, ref);
+    this.reply(ref, "error", { reason: `unknown message ${JSON.stringify(event)} for a live view`, code: "SB_ERR_UNKNOWN_EVENT" });
+  }
+
+  async #event(instance: LiveInstance<any>, payload: Record<string, unknown>, ref: string | null): Promise<void> {
+    const { type, event, value, cid } = payload;
+    const bad = (reason: string) => this.reply(ref, "error", { reason, code: "SB_ERR_EVENT_PAYLOAD" });
+    if (typeof type !== "string") return bad("type must be a string such as \"click\" or \"form\"");
+    if (typeof event !== "string" || event.length === 0) return bad("event must be the handler's name");
+    if (cid !== undefined && cid !== null && !(Number.isInteger(cid) && (cid as number) > 0)) return bad("cid must be a positive integer");
+    const target = typeof cid === "number" ? cid : null;
+    let values: EventValue;
+    if (typeof value === "string") values = decodeForm(value);
+    else if (value === undefined || value === null) values = {};
+    else if (typeof value === "object" && !Array.isArray(value)) values = value as EventValue;
+    else return bad("value must be an object or a URL-encoded form string");
+    if (target !== null && !instance.hasComponent(target)) {
+      return this.reply(ref, "error", { reason: `no component ${target} in this view`, code: "SB_ERR_UNKNOWN_COMPONENT" });
+    }
+    if (!instance.hasEvent(event, target)) {
+      return this.reply(ref, "error", { reason: `no handler for the event ${JSON.stringify(event)}`, code: "SB_ERR_UNKNOWN_EVENT" });
+    }
+    const started = performance.now();
+    const result = await instance.event(event, values, target);
+    this.connection.endpoint.metrics.count("events");
+    await this.#navigate(instance);
+    const out: Record<string, unknown> = {};
+    const diff = instance.pendingDiff();
+    if (diff) out[REPLY_DIFF] = diff;
+    if (result && typeof result === "object" && "reply" in result) out[REPLY_VALUE] = result.reply;
+    this.connection.endpoint.metrics.time("event", performance.now() - started);
+    this.reply(ref, "ok", out);
+  }
+
+  async #patchUrl(instance: LiveInstance<any>, payload: Record<string, unknown>, ref: string | null): Promise<void> {
+    const url = this.#sameOrigin(payload.url, instance.socket.url);
+    const match = url && this.connection.endpoint.live.match(url.pathname);
+    if (!url || !match || match.route.path !== this.#route) {
+      return this.reply(ref, "error", { reason: "that URL belongs to another view; navigate instead", code: "SB_ERR_NO_ROUTE" });
+    }
+    await instance.params(url, { ...queryParams(url), ...match.params } as Params);
+    await this.#navigate(instance);
+    const diff = instance.pendingDiff();
+    this.reply(ref, "ok", diff ? { [REPLY_DIFF]: diff } : {});
+  }
+
+  #sameOrigin(value: unknown, base: URL): URL | null {
+    if (typeof value !== "string") return null;
+    try {
+      const url = new URL(value, base);
+      return url.origin === base.origin ? url : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Carries out what a callback asked for: a patch runs handleParams here, the others go to the client. */
+  async #navigate(instance: LiveInstance<any>): Promise<void> {
+    for (let hops = 0; instance.navigation && hops < 10; hops++) {
+      const navigation = instance.navigation;
+      instance.navigation = null;
+      if (navigation.kind === "patch") {
+        const url = new URL(navigation.to, instance.socket.url);
+        const match = this.connection.endpoint.live.match(url.pathname);
+        if (!match || match.route.path !== this.#route) {
+          // A patch to another view's URL becomes a navigation.
+          this.push(LIVE.navigate, { to: navigation.to, kind: navigation.replace ? "replace" : "push", ...this.#flashToken(instance) });
+          continue;
+        }
+        this.push(LIVE.patch, { to: navigation.to, kind: navigation.replace ? "replace" : "push" });
+        await instance.params(url, { ...queryParams(url), ...match.params } as Params);
+      } else if (navigation.kind === "navigate") {
+        this.push(LIVE.navigate, { to: navigation.to, kind: navigation.replace ? "replace" : "push", ...this.#flashToken(instance) });
+      } else {
+        this.push(LIVE.redirect, { to: navigation.to, ...this.#flashToken(instance) });
+      }
+    }
+  }
+
+  #flashToken(instance: LiveInstance<any>): { flash?: string } {
+    if (Object.keys(instance.flash).length === 0) return {};
+    return { flash: this.connection.endpoint.signer.sign("flash", instance.flash) };
+  }
+
+  async handleInfo(message: Message): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    await instance.info(message);
+    await this.flush();
+  }
+
+  /** Sends what changed since the last diff (navigation first), if anything. */
+  async flush(): Promise<void> {
+    const instance = this.instance;
+    if (!instance || this.ended) return;
+    await this.#navigate(instance);
+    const diff = instance.pendingDiff();
+    if (diff) this.push(LIVE.diff, diff);
+  }
+
+  terminate(reason: string): void {
+    this.instance?.stop(reason);
+  }
+}
