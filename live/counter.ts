@@ -1,17 +1,23 @@
-// The counter demo: the smallest page that shows the engine end to end. Until the live runtime
-// lands it works as plain HTML: the buttons are links carrying the next count.
+// The counter demo: the smallest live view. Its buttons are links carrying the next count, so the
+// page works as plain HTML; with the client loaded, phx-click sends events over the socket instead.
 
-import { html } from "../src/switchboard/index.ts";
+import { defineLive, html, type Params } from "../src/switchboard/index.ts";
 
 export interface CounterAssigns {
   count: number;
 }
 
-export const counter = ({ count }: CounterAssigns) => html`
+export interface CounterEvents {
+  [name: string]: Record<string, string>;
+  inc: Record<string, string>;
+  dec: Record<string, string>;
+}
+
+export const counterTemplate = ({ count }: CounterAssigns) => html`
   <main class="counter">
     <h1>Count: <span class="counter__value">${count}</span></h1>
-    <a class="counter__button" href=${`?count=${count - 1}`}>-</a>
-    <a class="counter__button" href=${`?count=${count + 1}`}>+</a>
+    <a class="counter__button" href=${`?count=${count - 1}`} phx-click="dec">-</a>
+    <a class="counter__button" href=${`?count=${count + 1}`} phx-click="inc">+</a>
   </main>`;
 
 /** Reads the count from a query value; anything that is not a safe integer counts as 0. */
@@ -19,3 +25,18 @@ export function parseCount(value: unknown): number {
   const n = typeof value === "string" && /^-?\d{1,15}$/.test(value) ? Number(value) : 0;
   return Number.isSafeInteger(n) ? n : 0;
 }
+
+export const Counter = defineLive<CounterAssigns, CounterEvents>({
+  title: "Switchboard counter",
+  mount(_context, socket) {
+    socket.assign({ count: 0 });
+  },
+  handleParams(params: Params, _url, socket) {
+    socket.assign({ count: parseCount(params.count) });
+  },
+  handleEvent: {
+    inc: (_value, socket) => socket.update("count", (n) => n + 1),
+    dec: (_value, socket) => socket.update("count", (n) => n - 1),
+  },
+  render: counterTemplate,
+});

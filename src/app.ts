@@ -1,17 +1,21 @@
-// Builds the fastify application that `npm start` serves. For now: the counter demo.
+// Builds the fastify application that `npm start` serves. For now: the counter demo as a live view.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { build, render } from "./switchboard/index.ts";
-import { counter, parseCount } from "../live/counter.ts";
+import { switchboard } from "./switchboard/index.ts";
+import { Counter } from "../live/counter.ts";
 import { layout } from "../templates/layout.ts";
 
-export function buildApp(options: FastifyServerOptions = {}): FastifyInstance {
-  const app = Fastify(options);
-  app.get("/", async (request, reply) => {
-    const count = parseCount((request.query as Record<string, unknown>).count);
-    const page = layout({ title: "Switchboard counter", content: counter({ count }) });
-    reply.header("cache-control", "no-store").type("text/html; charset=utf-8");
-    return `<!DOCTYPE html>${render(build(page))}`;
+export interface AppOptions {
+  /** Signs sessions and tokens; required in production (SECRET_KEY_BASE). */
+  secret?: string;
+}
+
+export async function buildApp(options: AppOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(server);
+  await app.register(switchboard, {
+    secret: options.secret ?? process.env.SECRET_KEY_BASE,
+    liveRoutes: { "/": Counter },
+    layout,
   });
   return app;
 }

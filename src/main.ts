@@ -9,7 +9,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const app = buildApp({ logger: { level: process.env.LOG_LEVEL ?? "info" } });
+const app = await buildApp({}, { logger: { level: process.env.LOG_LEVEL ?? "info" } });
 
 let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

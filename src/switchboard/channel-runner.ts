@@ -84,6 +84,7 @@ export class ChannelRunner extends ChannelProcess {
   }
 
   terminate(reason: string): void {
-    this.definition.terminate?.(reason, this.socket);
+    // As in Phoenix: a join that was refused or threw never started the channel; nothing to end.
+    if (this.joined) this.definition.terminate?.(reason, this.socket);
   }
 }

@@ -83,7 +83,9 @@ export class Connection implements Subscriber {
   receive(text: string): void {
     if (this.#closed) return;
     this.lastSeen = Date.now();
-    if (text.length > this.endpoint.limits.maxFrameBytes) {
+    const limit = this.endpoint.limits.maxFrameBytes;
+    // Characters undercount bytes by up to 3x: measure bytes only when that could matter.
+    if (text.length > limit || (text.length * 3 > limit && Buffer.byteLength(text) > limit)) {
       this.endpoint.log.warn({ code: "SB_ERR_FRAME_TOO_LARGE", size: text.length }, "frame too large; closing");
       return this.close(CloseCode.tooBig, "frame too large");
     }

@@ -73,6 +73,10 @@ const codes = {
     `The websocket Origin ${origin} is not allowed. Serve the page from the configured host, or add the origin to the origins option.`,
   SB_ERR_CONNECT_REFUSED: () =>
     `The endpoint's connect hook refused the connection (it returned false or threw). Check the connect parameters, such as a signed user token.`,
+  SB_ERR_PROTOCOL_VERSION: (got: string) =>
+    `The client speaks protocol version ${got}; this server speaks Phoenix Channels 2.0.0 (vsn=2.0.0). Reload the page to get the current client.`,
+  SB_ERR_CLIENT_MISSING: (file: string) =>
+    `The browser client bundle ${file} does not exist. Build it with npm run build:client (npm start and npm test do so first).`,
   SB_ERR_CHANNEL_CRASHED: () =>
     `A channel or live view callback threw; that channel ended with phx_error and the client rejoins it. The server log has the error and its stack.`,
 } as const;

@@ -26,14 +26,16 @@ export function decodeFrame(text: string): Frame | FrameFault {
     return fault("SB_ERR_FRAME_SHAPE", "expected an array of 5 elements [join_ref, ref, topic, event, payload]");
   }
   const [joinRef, ref, topic, event, payload] = value as unknown[];
+  const validTopic = typeof topic === "string" && topic.length > 0 && topic.length <= 512;
   const at = {
     joinRef: isRef(joinRef) ? joinRef : null,
     ref: isRef(ref) ? ref : null,
-    topic: typeof topic === "string" ? topic : null,
+    // An invalid topic is never echoed back: such faults are answered on topic "phoenix".
+    topic: validTopic ? topic : null,
   };
   if (!isRef(joinRef)) return fault("SB_ERR_FRAME_SHAPE", "join_ref must be a string or null", at);
   if (!isRef(ref)) return fault("SB_ERR_FRAME_SHAPE", "ref must be a string or null", at);
-  if (typeof topic !== "string" || topic.length === 0 || topic.length > 512) {
+  if (!validTopic) {
     return fault("SB_ERR_FRAME_SHAPE", "topic must be a non-empty string of at most 512 characters", at);
   }
   if (typeof event !== "string" || event.length === 0 || event.length > 256) {

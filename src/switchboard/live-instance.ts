@@ -7,7 +7,7 @@ import { sbError } from "./errors.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { LiveComponent, ComponentSocket } from "./live-component.ts";
 import type { AsyncOutcome, EventResult, EventValue, Flash, LiveSocket, LiveView, NavigateOptions, Params } from "./live-view.ts";
-import { COMPONENTS, EVENTS, TITLE, type WireDiff, type WireNode } from "./protocol.ts";
+import { COMPONENTS, EVENTS, REMOVED_COMPONENTS, TITLE, type WireDiff, type WireNode } from "./protocol.ts";
 import type { Message } from "./pubsub.ts";
 import { build, ComponentCall, withComponents, type ComponentHost, type Rendered } from "./rendered.ts";
 import { render } from "./render.ts";
@@ -101,8 +101,10 @@ export class LiveInstance<A extends object> implements ComponentHost {
   readonly #components = new Map<number, ComponentEntry>();
   readonly #componentKeys = new Map<LiveComponent<any, any, any>, Map<string | number, ComponentEntry>>();
   #nextCid = 1;
+  #removed: number[] = [];
   #renderingParent = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
 
   constructor(endpoint: Endpoint, view: LiveView<A, any>, options: InstanceOptions) {
     this.endpoint = endpoint;
@@ -124,19 +126,19 @@ export class LiveInstance<A extends object> implements ComponentHost {
     if (cid !== null) {
       const entry = this.#components.get(cid);
       if (!entry) throw sbError("SB_ERR_UNKNOWN_COMPONENT", cid);
-      const handler = entry.component.handleEvent?.[name];
-      if (typeof handler !== "function") throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this component");
+      const handler = ownHandler(entry.component.handleEvent, name);
+      if (!handler) throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this component");
       return handler(value, entry.socket);
     }
-    const handler = this.view.handleEvent?.[name];
-    if (typeof handler !== "function") throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this view");
+    const handler = ownHandler(this.view.handleEvent, name);
+    if (!handler) throw sbError("SB_ERR_UNKNOWN_EVENT", name, "this view");
     return handler(value, this.socket);
   }
 
   hasEvent(name: string, cid: number | null): boolean {
-    if (cid === null) return typeof this.view.handleEvent?.[name] === "function";
+    if (cid === null) return ownHandler(this.view.handleEvent, name) !== null;
     const entry = this.#components.get(cid);
-    return !!entry && typeof entry.component.handleEvent?.[name] === "function";
+    return !!entry && ownHandler(entry.component.handleEvent, name) !== null;
   }
 
   hasComponent(cid: number): boolean {
@@ -197,6 +199,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
 
   #destroy(entry: ComponentEntry): void {
     this.#components.delete(entry.cid);
+    // The client holds the components it was sent: tell it to drop this one.
+    if (entry.sent) this.#removed.push(entry.cid);
     this.#componentKeys.get(entry.component)?.delete(entry.key);
     for (const child of [...this.#components.values()]) if (child.parent === entry.cid) this.#destroy(child);
   }
@@ -237,6 +241,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
   /** The first diff of a connection: everything, statics included. */
   fullDiff(): WireDiff {
     this.#sentRoot = null;
+    this.#removed = [];
     for (const entry of this.#components.values()) entry.sent = null;
     this.titleChanged = this.title !== null;
     return this.pendingDiff() ?? {};
@@ -255,6 +260,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
       if (change) (components ??= {})[entry.cid] = change;
     }
     if (components) (out ??= {})[COMPONENTS] = components;
+    if (this.#removed.length) (out ??= {})[REMOVED_COMPONENTS] = this.#removed;
+    this.#removed = [];
     const templates = this.diffs.take();
     if (templates) (out ??= {}).p = templates;
     if (this.titleChanged && this.title !== null) (out ??= {})[TITLE] = this.title;
@@ -267,6 +274,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
   // ---- Timers and async work -----------------------------------------------------------------
 
   schedule(delayMs: number, task: () => void): () => void {
+    // An async callback may resume after its view ended: its timers would only hold the view.
+    if (this.#stopped) return () => {};
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       task();
@@ -280,10 +289,18 @@ export class LiveInstance<A extends object> implements ComponentHost {
 
   /** Stops timers; called when the view ends. */
   stop(reason: string): void {
+    this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.view.terminate?.(reason, this.socket);
   }
+}
+
+/** The handler for a client-named event: own properties only, so "toString" or "constructor" are not handlers. */
+function ownHandler(handlers: object | undefined, name: string): ((value: EventValue, socket: any) => EventResult | Promise<EventResult>) | null {
+  if (!handlers || !Object.hasOwn(handlers, name)) return null;
+  const handler = (handlers as Record<string, unknown>)[name];
+  return typeof handler === "function" ? (handler as ReturnType<typeof ownHandler>) : null;
 }
 
 function describeResult(value: unknown): string {

@@ -8,7 +8,7 @@ import type { Connection } from "./connection.ts";
 import { SwitchboardError } from "./errors.ts";
 import { LiveInstance, type InstanceHost } from "./live-instance.ts";
 import type { EventValue, Params } from "./live-view.ts";
-import { LIVE, LIVE_TOPIC_PREFIX, REPLY_DIFF, REPLY_VALUE } from "./protocol.ts";
+import { LIVE, LIVE_TOPIC_PREFIX, REPLY_DIFF, REPLY_VALUE, type WireDiff } from "./protocol.ts";
 import type { Message } from "./pubsub.ts";
 import { decodeForm, queryParams } from "./params.ts";
 import { verifyJoin } from "./session.ts";
@@ -50,17 +50,27 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     });
     this.instance = instance;
     const started = performance.now();
-    await instance.mount({ ...queryParams(url), ...match.params });
-    const navigation = instance.navigation;
-    if (navigation) {
-      // As Phoenix does: a mount that navigates answers the join with where to go instead.
-      instance.navigation = null;
-      const target = { to: navigation.to, ...this.#flashToken(instance) };
-      this.reply(ref, "error", navigation.kind === "redirect" ? { redirect: target } : { live_redirect: { ...target, kind: "push" } });
-      this.end("navigated at mount", "none");
+    let rendered: WireDiff;
+    try {
+      await instance.mount({ ...queryParams(url), ...match.params });
+      const navigation = instance.navigation;
+      if (navigation) {
+        // As Phoenix does: a mount that navigates answers the join with where to go instead.
+        instance.navigation = null;
+        const target = { to: navigation.to, ...this.#flashToken(instance) };
+        this.reply(ref, "error", navigation.kind === "redirect" ? { redirect: target } : { live_redirect: { ...target, kind: "push" } });
+        this.end("navigated at mount", "none");
+        return;
+      }
+      rendered = instance.fullDiff();
+    } catch (error) {
+      // As Phoenix (and channels here) do: a join that throws is answered, not left to time out.
+      const code = (error as { code?: string })?.code ?? "SB_ERR_CHANNEL_CRASHED";
+      endpoint.log.error({ err: error, code, ...this.describe() }, "live view crashed while joining");
+      this.reply(ref, "error", { reason: "join crashed", code: "SB_ERR_CHANNEL_CRASHED" });
+      this.end("join crashed", "none");
       return;
     }
-    const rendered = instance.fullDiff();
     endpoint.metrics.time("mount", performance.now() - started);
     this.joined = true;
     this.reply(ref, "ok", { rendered });

@@ -2,7 +2,7 @@
 // into HTML. Shared by the browser client and the test harness; free of Node and DOM APIs.
 // merge() takes ownership of the diff (it may keep parts of it) and mutates the tree in place.
 
-import { COMPONENTS, EVENTS, KEYED, KEYED_COUNT, STATICS, TEMPLATES, TITLE, type WireDiff, type WireDyn, type WireEntry, type WireList, type WireNode } from "./protocol.ts";
+import { COMPONENTS, EVENTS, REMOVED_COMPONENTS, KEYED, KEYED_COUNT, STATICS, TEMPLATES, TITLE, type WireDiff, type WireDyn, type WireEntry, type WireList, type WireNode } from "./protocol.ts";
 
 export interface ClientTree {
   root: WireNode | null;
@@ -16,7 +16,7 @@ export function createTree(): ClientTree {
   return { root: null, templates: {}, components: {}, title: null };
 }
 
-const ROOT_ONLY = new Set<string>([TEMPLATES, COMPONENTS, TITLE, EVENTS]);
+const ROOT_ONLY = new Set<string>([TEMPLATES, COMPONENTS, REMOVED_COMPONENTS, TITLE, EVENTS]);
 
 function fail(detail: string): never {
   throw new Error(`SB_ERR_MERGE_DIFF: a diff could not be merged: ${detail}. Rejoin the view to start from a full render.`);
@@ -32,6 +32,7 @@ export function merge(tree: ClientTree, diff: WireDiff): ClientTree {
       tree.components[id] = mergeNode(tree.components[id], node);
     }
   }
+  if (diff.cr) for (const cid of diff.cr) delete tree.components[cid];
   let rootPart: WireNode | null = null;
   for (const key in diff) {
     if (ROOT_ONLY.has(key)) continue;

@@ -6,17 +6,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fastifyCookie from "@fastify/cookie";
 import fastifyWebsocket from "@fastify/websocket";
 import fp from "fastify-plugin";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import type { WebSocket } from "ws";
 import { CloseCode, type ConnectInfo } from "./connection.ts";
 import { Endpoint, type EndpointOptions } from "./endpoint.ts";
 import { sbError } from "./errors.ts";
 import { raw, RawHTML } from "./escape.ts";
 import { LiveInstance } from "./live-instance.ts";
+import { registerLongPoll } from "./long-poll.ts";
+import { PROTOCOL_VERSION } from "./protocol.ts";
 import type { LiveView } from "./live-view.ts";
 import { queryParams } from "./params.ts";
 import { build } from "./rendered.ts";
 import { render } from "./render.ts";
-import { csrfToken, FLASH_COOKIE, liveToken, newSession, readFlash, readSession, sessionCookie, type CookieSession } from "./session.ts";
+import { csrfToken, FLASH_COOKIE, flashToken, liveToken, newSession, readFlash, readSession, sessionCookie, type CookieSession } from "./session.ts";
 import { html, type TemplateResult } from "./template.ts";
 import { randomId } from "./token.ts";
 
@@ -46,6 +50,12 @@ export interface SwitchboardOptions extends EndpointOptions {
   clientScript?: string;
   /** Websocket path (default "/live/websocket"). */
   socketPath?: string;
+  /** Long-poll path (default: the socket path's folder + "/longpoll"). */
+  longPollPath?: string;
+  /** How long a long-poll request waits for messages (default 20 s). */
+  longPollTimeoutMs?: number;
+  /** The built client file served at clientScript (default client/dist/switchboard.js). */
+  clientFile?: string;
 }
 
 declare module "fastify" {
@@ -76,6 +86,9 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
   const scripts = raw(`<script defer src="${clientScript}"></script>`);
   app.decorate("switchboard", endpoint);
   if (!app.hasDecorator("parseCookie")) await app.register(fastifyCookie);
+  // Added before @fastify/websocket's own preClose hook, which closes sockets without a code
+  // (clients would see 1005): ours runs first and closes them with 1001, going away.
+  app.addHook("preClose", async () => endpoint.shutdown());
   await app.register(fastifyWebsocket, { options: { maxPayload: endpoint.limits.maxFrameBytes } });
 
   const secureCookies = endpoint.production;
@@ -83,7 +96,8 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     const existing = readSession(endpoint, request.cookies[endpoint.session.cookie]);
     if (existing) return existing;
     const session = newSession(initSession(request));
-    reply.setCookie(endpoint.session.cookie, sessionCookie(endpoint, session), {
+    const value = sessionCookie(endpoint, session);
+    reply.setCookie(endpoint.session.cookie, value, {
       path: "/",
       httpOnly: true,
       sameSite: "lax",
@@ -91,7 +105,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
       maxAge: Math.floor(endpoint.session.maxAgeMs / 1000),
     });
     // Later code in this request (and the websocket check) sees the new cookie.
-    request.cookies[endpoint.session.cookie] = sessionCookie(endpoint, session);
+    request.cookies[endpoint.session.cookie] = value;
     return session;
   }
 
@@ -104,7 +118,13 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     const instance = new LiveInstance(endpoint, view, { id, session: session.data, url, flash, host: null });
     const started = performance.now();
     await instance.mount({ ...queryParams(url), ...pathParams });
-    if (instance.navigation) return reply.redirect(instance.navigation.to);
+    if (instance.navigation) {
+      // A flash set before redirecting during the HTTP render travels in the flash cookie.
+      if (Object.keys(instance.flash).length > 0) {
+        reply.setCookie(FLASH_COOKIE, flashToken(endpoint, instance.flash), { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookies, maxAge: 60 });
+      }
+      return reply.header("cache-control", "no-store").redirect(instance.navigation.to);
+    }
     const content = instance.html();
     const container = `<div id="${id}" data-phx-main data-phx-session="${liveToken(endpoint, session)}">${content}</div>`;
     const page = layout({
@@ -132,6 +152,13 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     return origin === `http://${request.host}` || origin === `https://${request.host}`;
   }
 
+  const connectInfo = (request: FastifyRequest): ConnectInfo => ({
+    origin: request.headers.origin ?? null,
+    cookies: { ...request.cookies } as Record<string, string>,
+    headers: request.headers,
+    remoteAddress: request.ip ?? null,
+  });
+
   app.get(socketPath, {
     websocket: true,
     preValidation: async (request, reply) => {
@@ -139,14 +166,14 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
         request.log.warn({ code: "SB_ERR_ORIGIN", origin: request.headers.origin }, "websocket origin refused");
         return reply.code(403).send({ error: "origin not allowed", code: "SB_ERR_ORIGIN" });
       }
+      const vsn = (request.query as Record<string, unknown>).vsn;
+      if (vsn !== undefined && vsn !== PROTOCOL_VERSION) {
+        request.log.warn({ code: "SB_ERR_PROTOCOL_VERSION", vsn }, "websocket protocol version refused");
+        return reply.code(400).send({ error: `protocol version ${PROTOCOL_VERSION} expected`, code: "SB_ERR_PROTOCOL_VERSION" });
+      }
     },
   }, (socket: WebSocket, request: FastifyRequest) => {
-    const info: ConnectInfo = {
-      origin: request.headers.origin ?? null,
-      cookies: { ...request.cookies } as Record<string, string>,
-      headers: request.headers,
-      remoteAddress: request.ip ?? null,
-    };
+    const info = connectInfo(request);
     const params = Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
     const early: string[] = [];
     let connection: Awaited<ReturnType<Endpoint["connect"]>> = null;
@@ -173,7 +200,35 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     });
   });
 
-  app.addHook("onClose", async () => endpoint.shutdown());
+  registerLongPoll(app, endpoint, {
+    path: options.longPollPath ?? socketPath.replace(/\/websocket$/, "") + "/longpoll",
+    pollTimeoutMs: options.longPollTimeoutMs ?? 20_000,
+    maxQueued: 1_000,
+    originAllowed,
+    connectInfo,
+  });
+
+  serveClient(app, clientScript, options.clientFile ?? fileURLToPath(new URL("../../client/dist/switchboard.js", import.meta.url)));
+}
+
+/** Serves the built client and its source map; built by `npm run build:client` (and before start and test). */
+function serveClient(app: FastifyInstance, path: string, file: string): void {
+  const cache = new Map<string, Buffer>();
+  const serve = (source: string, type: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    let body = cache.get(source);
+    if (!body) {
+      try {
+        body = await readFile(source);
+        cache.set(source, body);
+      } catch {
+        request.log.error({ code: "SB_ERR_CLIENT_MISSING", file: source }, "the client bundle is missing; run npm run build:client");
+        return reply.code(404).send({ error: "client bundle not built", code: "SB_ERR_CLIENT_MISSING" });
+      }
+    }
+    return reply.type(type).header("cache-control", "public, max-age=300").send(body);
+  };
+  app.get(path, serve(file, "text/javascript; charset=utf-8"));
+  app.get(`${path}.map`, serve(`${file}.map`, "application/json; charset=utf-8"));
 }
 
 export const switchboard = fp(plugin, { name: "switchboard", fastify: "5.x" });

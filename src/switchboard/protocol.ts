@@ -25,7 +25,8 @@
 // it was before this diff.
 //
 // At the root, besides the root node's own keys: `p` (statics table), `c` (component nodes by
-// id, each merged like a node), `t` (new page title) and `e` (pushed events, [[name, payload]]).
+// id, each merged like a node), `cr` (ids of components removed: the client drops them), `t`
+// (new page title) and `e` (pushed events, [[name, payload]]).
 // Replies to client pushes travel beside the diff, not inside it.
 
 export const STATICS = "s";
@@ -33,6 +34,7 @@ export const KEYED = "k";
 export const KEYED_COUNT = "kc";
 export const TEMPLATES = "p";
 export const COMPONENTS = "c";
+export const REMOVED_COMPONENTS = "cr";
 export const TITLE = "t";
 export const EVENTS = "e";
 
@@ -53,6 +55,7 @@ export type WireDyn = string | number | WireNode | WireList;
 export interface WireDiff extends WireNode {
   p?: Record<number, string[]>;
   c?: Record<number, WireNode>;
+  cr?: number[];
   t?: string;
   e?: [string, unknown][];
 }

@@ -5,6 +5,7 @@
 
 import { escapeHTML, RawHTML } from "./escape.ts";
 import { describe, sbError } from "./errors.ts";
+import { JS } from "./js.ts";
 import {
   dynamicTagError,
   assertAttrName,
@@ -255,6 +256,7 @@ function attrText(value: unknown, first: string, where: string): string {
     case "object":
       if (value === null) return "";
       if (value instanceof RawHTML) return value.html;
+      if (value instanceof JS) return escapeHTML(value.toString());
   }
   throw sbError("SB_ERR_SLOT_VALUE", first, where, describe(value));
 }

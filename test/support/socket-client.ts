@@ -106,7 +106,7 @@ export class TestSocket {
     return reply;
   }
 
-  /** The next frame (already received or yet to come) matching `test`. */
+  /** The next frame to arrive matching `test` (frames received before the call are not looked at). */
   waitFor(test: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; received ${JSON.stringify(this.received.slice(-5))}`)), timeoutMs);
