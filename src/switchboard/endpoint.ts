@@ -69,6 +69,8 @@ export class Endpoint {
   readonly session: SessionConfig;
   readonly live = new LiveRouter();
   readonly metrics = new Metrics();
+  /** Told of every channel or view crash (the test harness surfaces them in the failing test). */
+  readonly crashListeners = new Set<(topic: string, error: unknown) => void>();
   readonly #channels: { exact: Map<string, ChannelDefinition<any>>; prefixes: [string, ChannelDefinition<any>][] };
   readonly #connect: ConnectHook;
   readonly #connections = new Set<Connection>();
@@ -126,6 +128,10 @@ export class Endpoint {
     if (topic.startsWith(LIVE_TOPIC_PREFIX)) return new LiveProcess(connection, topic, joinRef);
     const channel = this.#channels.exact.get(topic) ?? this.#channels.prefixes.find(([prefix]) => topic.startsWith(prefix))?.[1];
     return channel ? new ChannelRunner(connection, topic, joinRef, channel) : null;
+  }
+
+  reportCrash(topic: string, error: unknown): void {
+    for (const listener of this.crashListeners) listener(topic, error);
   }
 
   /** Closes every connection that connected with this socket id, on this node. */

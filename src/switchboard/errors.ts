@@ -77,6 +77,22 @@ const codes = {
     `The client speaks protocol version ${got}; this server speaks Phoenix Channels 2.0.0 (vsn=2.0.0). Reload the page to get the current client.`,
   SB_ERR_CLIENT_MISSING: (file: string) =>
     `The browser client bundle ${file} does not exist. Build it with npm run build:client (npm start and npm test do so first).`,
+  SB_ERR_TEST_SELECTOR: (selector: string, why: string) =>
+    `The selector ${JSON.stringify(selector)} is not valid CSS: ${why}. Fix the selector passed to the test harness.`,
+  SB_ERR_TEST_ELEMENT: (label: string, count: number) =>
+    `Expected exactly one element matching ${label}; found ${count}. Make the selector (or text filter) match one element.`,
+  SB_ERR_TEST_BINDING: (label: string, binding: string) =>
+    `The element ${label} has no ${binding} attribute, so a browser would send nothing. Add the binding to the template or target another element.`,
+  SB_ERR_TEST_FORM_FIELD: (form: string, name: string, names: string) =>
+    `The form ${form} has no field named ${JSON.stringify(name)}; its fields are ${names}. A browser cannot send a value for a field the form does not render.`,
+  SB_ERR_TEST_NAVIGATION: (expected: string, got: string) =>
+    `Expected ${expected}; got ${got}. Check what the view's handler asked for (pushPatch, pushNavigate, redirect).`,
+  SB_ERR_TEST_TIMEOUT: (what: string, ms: number) =>
+    `Timed out after ${ms} ms waiting for ${what}. The view never did it; check the handler, or pass a longer timeout.`,
+  SB_ERR_TEST_VIEW_CRASHED: (topic: string, message: string) =>
+    `The live view ${topic} crashed on the server: ${message}. The server's stack follows.`,
+  SB_ERR_TEST_REFUSED: (what: string, reason: string) =>
+    `The server refused ${what}: ${reason}. Fix the request, or assert the refusal.`,
   SB_ERR_CHANNEL_CRASHED: () =>
     `A channel or live view callback threw; that channel ended with phx_error and the client rejoins it. The server log has the error and its stack.`,
 } as const;

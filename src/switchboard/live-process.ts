@@ -38,11 +38,12 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     const verified = verifyJoin(endpoint, this.connection.info, payload);
     if (verified instanceof SwitchboardError) return this.#refuse(ref, verified.code, verified.message);
     const { session, url, flash } = verified;
-    const match = endpoint.live.match(url.pathname);
+    const id = this.topic.slice(LIVE_TOPIC_PREFIX.length);
+    const match = endpoint.live.isolated(id) ?? endpoint.live.match(url.pathname);
     if (!match) return this.#refuse(ref, "SB_ERR_NO_ROUTE", `no live route for ${url.pathname}; load the page instead`);
     this.#route = match.route.path;
     const instance = new LiveInstance(endpoint, match.route.view, {
-      id: this.topic.slice(LIVE_TOPIC_PREFIX.length),
+      id,
       session,
       url,
       flash,

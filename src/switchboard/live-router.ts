@@ -18,6 +18,20 @@ export interface LiveMatch {
 
 export class LiveRouter {
   readonly #routes: LiveRoute[] = [];
+  /** Views mounted without a route (the harness's liveIsolated), by their unguessable view id. */
+  readonly #isolated = new Map<string, LiveRoute>();
+
+  /** Lets the view with DOM id `id` join `view` whatever its URL; for tests only. */
+  isolate(id: string, view: LiveView<any>): void {
+    this.#isolated.set(id, { path: `isolated:${id}`, view, pattern: /$^/, names: [] });
+  }
+
+  isolated(id: string): LiveMatch | null {
+    const route = this.#isolated.get(id);
+    if (!route) return null;
+    this.#isolated.delete(id);
+    return { route, params: {} };
+  }
 
   add(path: string, view: LiveView<any>): LiveRoute {
     if (typeof path !== "string" || !path.startsWith("/")) throw sbError("SB_ERR_ROUTE", "a path starting with /", JSON.stringify(path));

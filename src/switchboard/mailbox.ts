@@ -21,6 +21,11 @@ export class Mailbox {
     return this.#closed;
   }
 
+  /** True while a message is being handled or waits to be. */
+  get busy(): boolean {
+    return this.#busy || this.#queue.length > 0;
+  }
+
   push(task: Task): void {
     if (this.#closed) return;
     this.#queue.push(task);

@@ -126,7 +126,9 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
       return reply.header("cache-control", "no-store").redirect(instance.navigation.to);
     }
     const content = instance.html();
-    const container = `<div id="${id}" data-phx-main data-phx-session="${liveToken(endpoint, session)}">${content}</div>`;
+    // The flash shown now is handed to the join too, so the connected render shows it as well.
+    const flashAttr = Object.keys(flash).length > 0 ? ` data-phx-flash="${flashToken(endpoint, flash)}"` : "";
+    const container = `<div id="${id}" data-phx-main data-phx-session="${liveToken(endpoint, session)}"${flashAttr}>${content}</div>`;
     const page = layout({
       title: instance.title ?? options.title ?? "Switchboard",
       csrfToken: csrfToken(endpoint, session),
