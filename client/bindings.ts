@@ -21,15 +21,15 @@ function phxValues(el: Element): Values {
 const timers = new WeakMap<Element, { timer?: ReturnType<typeof setTimeout>; last?: number; pending?: () => void }>();
 
 /** Runs `send` now, or later as phx-debounce / phx-throttle on `el` ask. */
-function limited(el: Element, send: () => void, flush = false): void {
+function limited(el: Element, send: () => void): void {
   const debounce = el.getAttribute("phx-debounce");
   const throttle = el.getAttribute("phx-throttle");
   let t = timers.get(el);
   if (!t) timers.set(el, (t = {}));
   const state = t;
-  if (flush || (!debounce && !throttle)) {
+  if (!debounce && !throttle) {
     clearTimeout(state.timer);
-    state.pending = undefined;
+    state.timer = state.pending = undefined;
     return send();
   }
   if (debounce === "blur") {
@@ -67,6 +67,8 @@ function flushPending(el: Element): void {
   const t = timers.get(el);
   if (!t?.pending) return;
   clearTimeout(t.timer);
+  // A throttle's trailing timer is gone with it: the next throttled call must start a new one.
+  t.timer = undefined;
   const pending = t.pending;
   t.pending = undefined;
   pending();
@@ -101,7 +103,7 @@ export function bind(client: LiveClient): void {
     }
     for (const el of Array.from(document.querySelectorAll("[phx-click-away]"))) {
       const view = client.viewOf(el);
-      if (view && !el.contains(e.target as Node) && (el as HTMLElement).offsetParent !== null) run(view, el, "phx-click-away", "click", phxValues(el));
+      if (view && !el.contains(e.target as Node) && el.getClientRects().length > 0) run(view, el, "phx-click-away", "click", phxValues(el));
     }
   });
 
@@ -113,7 +115,7 @@ export function bind(client: LiveClient): void {
     if (view.locked(form)) return;
     for (const field of Array.from(form.elements)) flushPending(field);
     flushPending(form);
-    run(view, form, "phx-submit", "form", serializeForm(form, {}, (e as SubmitEvent).submitter));
+    run(view, form, "phx-submit", "submit", serializeForm(form, {}, (e as SubmitEvent).submitter));
   });
 
   const change = (e: Event) => {
@@ -127,7 +129,7 @@ export function bind(client: LiveClient): void {
     if ((e.type === "input") !== textual(input)) return;
     const form = el instanceof HTMLFormElement ? el : input.form;
     const value = form ? serializeForm(form, { _target: input.name }) : new URLSearchParams({ [input.name || "value"]: input.value, _target: input.name }).toString();
-    limited(input, () => run(view!, el, "phx-change", "form", value));
+    limited(input, () => run(view!, el, "phx-change", "change", value));
   };
   document.addEventListener("input", change);
   document.addEventListener("change", change);
@@ -135,6 +137,8 @@ export function bind(client: LiveClient): void {
   for (const type of ["keydown", "keyup"] as const) {
     document.addEventListener(type, (e) => {
       const key = (e as KeyboardEvent).key;
+      // Chrome's autofill fires keydown events without a key.
+      if (typeof key !== "string") return;
       const matches = (el: Element) => {
         const filter = el.getAttribute("phx-key");
         return !filter || filter.toLowerCase() === key.toLowerCase();
@@ -150,7 +154,8 @@ export function bind(client: LiveClient): void {
 
   for (const [dom, name] of [["focusin", "focus"], ["focusout", "blur"]] as const) {
     document.addEventListener(dom, (e) => {
-      if (name === "blur" && e.target instanceof Element && e.target.getAttribute("phx-debounce") === "blur") flushPending(e.target);
+      // Leaving a debounced field sends its pending event now (phx-debounce="blur" waits for this).
+      if (name === "blur" && e.target instanceof Element && e.target.hasAttribute("phx-debounce")) flushPending(e.target);
       const hit = bound(e.target, `phx-${name}`);
       if (hit && hit[0] === e.target) run(hit[1], hit[0], `phx-${name}`, name, phxValues(hit[0]));
     });

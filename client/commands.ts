@@ -25,8 +25,9 @@ function targets(source: Element, to?: string): Element[] {
   return to ? Array.from(document.querySelectorAll(to)) : [source];
 }
 
+/** A binding holding a command list (JSON) rather than an event name; "[]" is an empty list. */
 export function isCommands(value: string | null): value is string {
-  return !!value && value.startsWith("[[");
+  return !!value && value.startsWith("[");
 }
 
 /** Runs commands; `push` is handed to the caller (it needs the view). */

@@ -1,14 +1,18 @@
 // Form values as a browser would submit them (application/x-www-form-urlencoded): checked boxes and
 // radios only, every selected option of a multi-select, repeated names repeated, the submitter's
-// name and value on submit. Disabled fields, files and unnamed fields are left out.
+// name and value on submit. Disabled fields and options, files, unnamed fields and elements that
+// are never submitted (fieldset, output, object) are left out.
 
 export type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | HTMLButtonElement;
+
+const SUBMITTABLE = /^(INPUT|SELECT|TEXTAREA|BUTTON)$/;
+const skipped = (el: Field) => !el.name || !SUBMITTABLE.test(el.tagName) || el.disabled || !!el.closest("fieldset:disabled");
 
 export function formPairs(form: HTMLFormElement, submitter?: HTMLElement | null): [string, string][] {
   const pairs: [string, string][] = [];
   for (const el of Array.from(form.elements) as Field[]) {
     const { name, type } = el;
-    if (!name || (el as HTMLInputElement).disabled || el.closest("fieldset:disabled")) continue;
+    if (skipped(el)) continue;
     if (type === "submit" || type === "button" || type === "reset" || type === "image" || el.tagName === "BUTTON") {
       if (el === submitter) pairs.push([name, el.value]);
       continue;
@@ -16,7 +20,7 @@ export function formPairs(form: HTMLFormElement, submitter?: HTMLElement | null)
     if (type === "file") continue;
     if ((type === "checkbox" || type === "radio") && !(el as HTMLInputElement).checked) continue;
     if (el instanceof HTMLSelectElement) {
-      for (const option of Array.from(el.selectedOptions)) pairs.push([name, option.value]);
+      for (const option of Array.from(el.options)) if (option.selected && !option.matches(":disabled")) pairs.push([name, option.value]);
       continue;
     }
     pairs.push([name, el.value]);
@@ -35,10 +39,11 @@ export function restoreForm(form: HTMLFormElement, pairs: [string, string][]): v
   const byName = new Map<string, string[]>();
   for (const [name, value] of pairs) byName.set(name, [...(byName.get(name) ?? []), value]);
   for (const el of Array.from(form.elements) as Field[]) {
+    if (skipped(el) || el.tagName === "BUTTON" || el.type === "file" || el.type === "submit") continue;
     const values = byName.get(el.name);
-    if (!values || el.tagName === "BUTTON" || el.type === "file" || el.type === "submit") continue;
-    if (el.type === "checkbox" || el.type === "radio") (el as HTMLInputElement).checked = values.includes(el.value);
-    else if (el instanceof HTMLSelectElement) for (const option of Array.from(el.options)) option.selected = values.includes(option.value);
-    else el.value = values.shift() ?? "";
+    // A box or option missing from the recorded values had been unchecked or unselected.
+    if (el.type === "checkbox" || el.type === "radio") (el as HTMLInputElement).checked = !!values?.includes(el.value);
+    else if (el instanceof HTMLSelectElement) for (const option of Array.from(el.options)) option.selected = !!values?.includes(option.value);
+    else if (values) el.value = values.shift() ?? "";
   }
 }

@@ -26,12 +26,6 @@ const CONNECTED = "phx-connected";
 const LOADING = "phx-loading";
 const ERRORED = "phx-error";
 
-/** While an event is in flight: the class on its element and how to undo its side effects. */
-interface InFlight {
-  cls: string;
-  undo: () => void;
-}
-
 export class View {
   readonly client: LiveClient;
   readonly el: HTMLElement;
@@ -40,8 +34,12 @@ export class View {
   joins = 0;
   flash: string | undefined;
   readonly #hooks = new Map<Element, Hook>();
-  readonly #handlers = new Map<string, Set<(payload: any) => void>>();
-  readonly #inFlight = new Map<Element, InFlight>();
+  /** handleEvent subscriptions: [event, callback, the hook that made it]. */
+  #handlers: [string, (payload: any) => void, Hook][] = [];
+  /** The loading classes of the events in flight, by element: one entry per event. */
+  readonly #inFlight = new Map<Element, string[]>();
+  /** Submit buttons disabled while their form's submit is in flight: patches leave them alone. */
+  readonly #frozen = new Set<Element>();
   #rejoinTries = 0;
 
   constructor(client: LiveClient, el: HTMLElement, flash?: string) {
@@ -87,7 +85,7 @@ export class View {
       const form = document.getElementById(id) as HTMLFormElement | null;
       if (!form) continue;
       restoreForm(form, pairs);
-      this.push("form", form, event, serializeForm(form));
+      this.push("change", form, event, serializeForm(form));
     }
     if (rejoin) for (const hook of this.#hooks.values()) hook.reconnected?.();
   }
@@ -110,8 +108,9 @@ export class View {
 
   /** The socket dropped or the view crashed on the server. */
   #lost(crashed: boolean): void {
+    // Hooks hear of an outage once, not once per failed reconnection attempt.
+    if (this.el.classList.contains(CONNECTED)) for (const hook of this.#hooks.values()) hook.disconnected?.();
     this.#setState(ERRORED);
-    for (const hook of this.#hooks.values()) hook.disconnected?.();
     if (crashed) setTimeout(() => this.channel.join(), Math.min(5000, 100 * 2 ** this.#rejoinTries++));
   }
 
@@ -129,7 +128,7 @@ export class View {
     if (diff.t !== undefined) document.title = diff.t;
     if (Object.keys(diff).some((k) => k !== "e" && k !== "t")) this.#patch();
     for (const [event, payload] of diff.e ?? []) {
-      for (const handler of this.#handlers.get(event) ?? []) handler(payload);
+      for (const [name, handler] of [...this.#handlers]) if (name === event) handler(payload);
       window.dispatchEvent(new CustomEvent(`phx:${event}`, { detail: payload }));
     }
   }
@@ -140,15 +139,16 @@ export class View {
     morphdom(this.el, `<div>${toHTML(this.tree)}</div>`, {
       childrenOnly: true,
       onBeforeElUpdated: (from, to) => {
-        if (from.getAttribute("phx-update") === "ignore") return false;
-        // The focused field keeps what the user is typing (and so its caret and selection).
-        if (from === focused && (from instanceof HTMLInputElement || from instanceof HTMLTextAreaElement)) {
+        if (from.getAttribute("phx-update") === "ignore" || this.#frozen.has(from)) return false;
+        // The focused field keeps what the user is typing (and so its caret and selection); so does
+        // one whose changes are still in flight: a reply to an older keystroke must not undo newer ones.
+        if ((from instanceof HTMLInputElement || from instanceof HTMLTextAreaElement) && (from === focused || this.#changing(from))) {
           (to as HTMLInputElement).value = from.value;
         }
-        const flight = this.#inFlight.get(from);
-        if (flight) to.classList.add(flight.cls);
+        for (const cls of this.#inFlight.get(from) ?? []) to.classList.add(cls);
         reapply(from, to);
-        if (from.hasAttribute("phx-hook")) updated.add(from);
+        // Only a real change is an update for a hook (not every patch of the page).
+        if (from.hasAttribute("phx-hook") && !from.isEqualNode(to)) updated.add(from);
         return true;
       },
     });
@@ -157,10 +157,8 @@ export class View {
 
   #runHooks(updated: Set<Element>): void {
     for (const [el, hook] of this.#hooks) {
-      if (!this.el.contains(el)) {
-        this.#hooks.delete(el);
-        hook.destroyed?.();
-      } else if (updated.has(el)) hook.updated?.();
+      if (!this.el.contains(el)) this.#destroy(el, hook);
+      else if (updated.has(el)) hook.updated?.();
     }
     for (const el of Array.from(this.el.querySelectorAll<HTMLElement>("[phx-hook]"))) {
       if (this.#hooks.has(el)) continue;
@@ -170,10 +168,7 @@ export class View {
       hook.el = el;
       hook.view = this;
       hook.pushEvent = (event, payload = {}, onReply) => this.push("hook", el, event, payload, undefined, onReply);
-      hook.handleEvent = (event, callback) => {
-        if (!this.#handlers.has(event)) this.#handlers.set(event, new Set());
-        this.#handlers.get(event)!.add(callback);
-      };
+      hook.handleEvent = (event, callback) => void this.#handlers.push([event, callback, hook]);
       this.#hooks.set(el, hook);
       hook.mounted?.();
     }
@@ -181,14 +176,15 @@ export class View {
 
   /**
    * Sends an event for `el`; while it is in flight the element carries phx-<type>-loading (and a
-   * form is locked). The reply's diff is applied and its value handed to `onReply`.
+   * submitted form is locked). "submit" and "change" go on the wire as type "form". The reply's
+   * diff is applied and its value handed to `onReply`.
    */
   push(type: string, el: Element, event: string, value: unknown, target?: number, onReply?: (reply: unknown) => void): void {
     const cid = target ?? cidOf(el);
-    const flight = this.#startFlight(type, el);
-    this.channel.push(LIVE.event, { type, event, value, ...(cid ? { cid } : {}) }, (reply) => {
-      flight?.undo();
-      if (flight) this.#inFlight.delete(el);
+    const landed = this.#startFlight(type, el);
+    const wire = type === "submit" || type === "change" ? "form" : type;
+    this.channel.push(LIVE.event, { type: wire, event, value, ...(cid ? { cid } : {}) }, (reply) => {
+      landed();
       if (reply.status !== "ok") return;
       const diff = reply.response?.[REPLY_DIFF];
       if (diff) this.update(diff);
@@ -198,34 +194,56 @@ export class View {
 
   /** True while a submit of this form is in flight (double submits are ignored). */
   locked(form: Element): boolean {
-    return this.#inFlight.has(form);
+    return !!this.#inFlight.get(form)?.includes("phx-submit-loading");
   }
 
-  #startFlight(type: string, el: Element): InFlight | null {
-    if (this.#inFlight.has(el)) return null;
-    const cls = `phx-${type === "form" ? (el.tagName === "FORM" && el.hasAttribute("phx-submit") ? "submit" : "change") : type}-loading`;
+  /** True while a change event of this field (or of its form) awaits its reply. */
+  #changing(field: HTMLInputElement | HTMLTextAreaElement): boolean {
+    return [field, field.form].some((el) => el && this.#inFlight.get(el)?.includes("phx-change-loading"));
+  }
+
+  /**
+   * Marks `el` loading; returns what ends it. A kind of event in flight several times on one
+   * element stays marked until the last reply. A change in flight does not hold up a submit.
+   */
+  #startFlight(type: string, el: Element): () => void {
+    const cls = `phx-${type}-loading`;
+    const classes = this.#inFlight.get(el) ?? [];
+    this.#inFlight.set(el, classes);
+    const first = !classes.includes(cls);
+    classes.push(cls);
     el.classList.add(cls);
     const undos: (() => void)[] = [() => el.classList.remove(cls)];
-    if (cls === "phx-submit-loading") {
+    if (first && cls === "phx-submit-loading") {
       for (const button of Array.from(el.querySelectorAll<HTMLButtonElement>("button, input[type=submit]"))) {
         const text = button.getAttribute("phx-disable-with");
         const { disabled, innerText } = button;
         button.disabled = true;
         if (text !== null) button.innerText = text;
+        this.#frozen.add(button);
         undos.push(() => {
+          this.#frozen.delete(button);
           button.disabled = disabled;
           if (text !== null) button.innerText = innerText;
         });
       }
     }
-    const flight = { cls, undo: () => undos.forEach((undo) => undo()) };
-    this.#inFlight.set(el, flight);
-    return flight;
+    return () => {
+      classes.splice(classes.indexOf(cls), 1);
+      if (!classes.includes(cls)) undos.forEach((undo) => undo());
+      if (classes.length === 0) this.#inFlight.delete(el);
+    };
+  }
+
+  /** A hook whose element left the page: it hears no more server events. */
+  #destroy(el: Element, hook: Hook): void {
+    this.#hooks.delete(el);
+    this.#handlers = this.#handlers.filter((h) => h[2] !== hook);
+    hook.destroyed?.();
   }
 
   leave(): void {
-    for (const hook of this.#hooks.values()) hook.destroyed?.();
-    this.#hooks.clear();
+    for (const [el, hook] of this.#hooks) this.#destroy(el, hook);
     this.channel.leave();
   }
 }

@@ -20,7 +20,8 @@ export class JS {
   }
 
   #with(op: string, args: Args): JS {
-    return new JS([...this.ops, [op, args]]);
+    // Copied: mutating the caller's options object later must not change this command list.
+    return new JS([...this.ops, [op, { ...args }]]);
   }
 
   show(options: Target & { display?: string } = {}): JS {

@@ -132,7 +132,9 @@ export function registerLongPoll(app: FastifyInstance, endpoint: Endpoint, optio
     if (!options.originAllowed(request)) return refuse(reply);
     const session = find((request.query as Record<string, unknown>).token);
     if (!session?.connection) return { status: 410 };
-    const body = typeof request.body === "string" ? request.body : "";
+    // text/plain arrives as a string; a JSON body (one frame) was parsed by fastify: re-encode it
+    // so the connection answers it (or its fault) instead of it being dropped unanswered.
+    const body = typeof request.body === "string" ? request.body : (JSON.stringify(request.body) ?? "");
     for (const line of body.split("\n")) if (line.trim() !== "") session.connection.receive(line);
     return { status: 200 };
   });
