@@ -31,7 +31,7 @@ export class LiveClient {
     const roots = Array.from(document.querySelectorAll<HTMLElement>("[data-phx-session]"));
     this.session = roots[0]?.getAttribute("data-phx-session") ?? "";
     for (const el of roots) {
-      const view = new View(this, el);
+      const view = new View(this, el, el.getAttribute("data-phx-flash") ?? undefined);
       this.views.set(el, view);
       if (el.hasAttribute("data-phx-main")) this.main = view;
     }

@@ -52,6 +52,7 @@ export class ChannelRunner extends ChannelProcess {
       result = await this.definition.join(this.topic, payload, this.socket);
     } catch (error) {
       this.connection.endpoint.log.error({ err: error, ...this.describe() }, "join failed");
+      this.connection.endpoint.reportCrash(this.topic, error, this.connection);
       this.reply(ref, "error", { reason: "join crashed" });
       this.end("join crashed", "none");
       return;

@@ -188,7 +188,7 @@ export abstract class ChannelProcess implements Subscriber {
     if (this.#ended) return;
     const code = (error as { code?: string })?.code ?? "SB_ERR_CHANNEL_CRASHED";
     this.connection.endpoint.log.error({ err: error, code, ...this.describe() }, "channel crashed");
-    this.connection.endpoint.reportCrash(this.topic, error);
+    this.connection.endpoint.reportCrash(this.topic, error, this.connection);
     this.end("crash", "error");
   }
 }

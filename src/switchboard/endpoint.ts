@@ -70,7 +70,7 @@ export class Endpoint {
   readonly live = new LiveRouter();
   readonly metrics = new Metrics();
   /** Told of every channel or view crash (the test harness surfaces them in the failing test). */
-  readonly crashListeners = new Set<(topic: string, error: unknown) => void>();
+  readonly crashListeners = new Set<(topic: string, error: unknown, connection: Connection) => void>();
   readonly #channels: { exact: Map<string, ChannelDefinition<any>>; prefixes: [string, ChannelDefinition<any>][] };
   readonly #connect: ConnectHook;
   readonly #connections = new Set<Connection>();
@@ -130,8 +130,8 @@ export class Endpoint {
     return channel ? new ChannelRunner(connection, topic, joinRef, channel) : null;
   }
 
-  reportCrash(topic: string, error: unknown): void {
-    for (const listener of this.crashListeners) listener(topic, error);
+  reportCrash(topic: string, error: unknown, connection: Connection): void {
+    for (const listener of this.crashListeners) listener(topic, error, connection);
   }
 
   /** Closes every connection that connected with this socket id, on this node. */

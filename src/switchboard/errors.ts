@@ -87,10 +87,12 @@ const codes = {
     `The form ${form} has no field named ${JSON.stringify(name)}; its fields are ${names}. A browser cannot send a value for a field the form does not render.`,
   SB_ERR_TEST_NAVIGATION: (expected: string, got: string) =>
     `Expected ${expected}; got ${got}. Check what the view's handler asked for (pushPatch, pushNavigate, redirect).`,
+  SB_ERR_TEST_ASSERTION: (expected: string, got: string) =>
+    `Expected ${expected}; got ${got}. Check what the handler pushed or replied.`,
   SB_ERR_TEST_TIMEOUT: (what: string, ms: number) =>
     `Timed out after ${ms} ms waiting for ${what}. The view never did it; check the handler, or pass a longer timeout.`,
   SB_ERR_TEST_VIEW_CRASHED: (topic: string, message: string) =>
-    `The live view ${topic} crashed on the server: ${message}. The server's stack follows.`,
+    `The live view or channel ${topic} crashed on the server: ${message}. The server's stack follows.`,
   SB_ERR_TEST_REFUSED: (what: string, reason: string) =>
     `The server refused ${what}: ${reason}. Fix the request, or assert the refusal.`,
   SB_ERR_CHANNEL_CRASHED: () =>

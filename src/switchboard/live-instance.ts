@@ -104,6 +104,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
   #removed: number[] = [];
   #renderingParent = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** startAsync tasks under way (the test harness's settle() waits for them). */
+  readonly tasks = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(endpoint: Endpoint, view: LiveView<A, any>, options: InstanceOptions) {
@@ -428,12 +430,15 @@ class LiveSocketImpl<A extends object> implements LiveSocket<A> {
         done(outcome, this);
         return host.flush();
       });
-    Promise.resolve()
+    const tasks = this.#instance.tasks;
+    const running = Promise.resolve()
       .then(task)
       .then(
         (value) => finish({ ok: true, value }),
         (error) => finish({ ok: false, error }),
-      );
+      )
+      .finally(() => tasks.delete(running));
+    tasks.add(running);
   }
 
   sendUpdate(component: LiveComponent<any, any, any>, id: string | number, props: object): void {

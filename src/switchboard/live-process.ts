@@ -68,6 +68,7 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
       // As Phoenix (and channels here) do: a join that throws is answered, not left to time out.
       const code = (error as { code?: string })?.code ?? "SB_ERR_CHANNEL_CRASHED";
       endpoint.log.error({ err: error, code, ...this.describe() }, "live view crashed while joining");
+      endpoint.reportCrash(this.topic, error, this.connection);
       this.reply(ref, "error", { reason: "join crashed", code: "SB_ERR_CHANNEL_CRASHED" });
       this.end("join crashed", "none");
       return;

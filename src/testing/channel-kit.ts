@@ -3,9 +3,14 @@
 
 import type { FastifyInstance } from "fastify";
 import { isDeepStrictEqual } from "node:util";
-import { sbError } from "../switchboard/errors.ts";
+import { sbError, type SwitchboardError } from "../switchboard/errors.ts";
 import type { Message, Subscriber } from "../switchboard/pubsub.ts";
 import { MemorySocket, type Frame, type Reply } from "./memory-socket.ts";
+import { booted } from "./live.ts";
+import { crashError, refused } from "./outcome.ts";
+
+// Captured before any test installs fake timers, so waits keep their real time-outs.
+const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout } = globalThis;
 
 /** True when `actual` has every key of `expected` with deeply equal values (recursively for objects). */
 export function matches(actual: unknown, expected: unknown): boolean {
@@ -34,8 +39,8 @@ class Inbox<T> {
     const index = this.items.findIndex(test);
     if (index >= 0) return Promise.resolve(this.items.splice(index, 1)[0]!);
     return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (item: T) => (clearTimeout(timer), resolve(item)) };
-      const timer = setTimeout(() => {
+      const waiter = { test, resolve: (item: T) => (realClearTimeout(timer), resolve(item)) };
+      const timer = realSetTimeout(() => {
         this.#waiting.delete(waiter);
         reject(sbError("SB_ERR_TEST_TIMEOUT", what, timeoutMs));
       }, timeoutMs);
@@ -48,7 +53,7 @@ class Inbox<T> {
       (item) => item,
       () => null,
     );
-    if (found !== null) throw sbError("SB_ERR_TEST_NAVIGATION", `no ${what}`, JSON.stringify(found));
+    if (found !== null) throw sbError("SB_ERR_TEST_ASSERTION", `no ${what}`, JSON.stringify(found));
   }
 }
 
@@ -59,11 +64,15 @@ export class PushResult {
     this.reply = reply;
   }
 
-  /** The reply had this status, and a response containing `payload` (a partial match). */
-  async assertReply(status: "ok" | "error", payload?: unknown): Promise<Reply> {
-    const reply = await this.reply;
+  /** The reply, within `timeoutMs`, had this status and a response containing `payload` (a partial match). */
+  async assertReply(status: "ok" | "error", payload?: unknown, timeoutMs = 1000): Promise<Reply> {
+    let timer: ReturnType<typeof realSetTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = realSetTimeout(() => reject(sbError("SB_ERR_TEST_TIMEOUT", `a reply ${status}`, timeoutMs)), timeoutMs);
+    });
+    const reply = await Promise.race([this.reply, late]).finally(() => realClearTimeout(timer));
     if (reply.status !== status || !matches(reply.response, payload)) {
-      throw sbError("SB_ERR_TEST_NAVIGATION", `a reply ${status} ${payload === undefined ? "" : JSON.stringify(payload)}`.trim(), `${reply.status} ${JSON.stringify(reply.response)}`);
+      throw sbError("SB_ERR_TEST_ASSERTION", `a reply ${status} ${payload === undefined ? "" : JSON.stringify(payload)}`.trim(), `${reply.status} ${JSON.stringify(reply.response)}`);
     }
     return reply;
   }
@@ -75,21 +84,48 @@ export class TestChannel {
   readonly joinRef: string;
   readonly pushes = new Inbox<{ event: string; payload: unknown }>();
   readonly broadcasts = new Inbox<Message>();
+  /** The server's error, once the channel crashed (SB_ERR_TEST_VIEW_CRASHED). */
+  crash: SwitchboardError | null = null;
   readonly #subscriber: Subscriber;
+  readonly #waiting = new Set<(error: Error) => void>();
+  readonly #detach: (() => void)[];
 
   constructor(socket: TestSocket, topic: string, joinRef: string) {
     this.socket = socket;
     this.topic = topic;
     this.joinRef = joinRef;
-    socket.memory.on(topic, ([, , , event, payload]: Frame) => this.pushes.add({ event, payload }));
     // Like a test process subscribed to the topic: every broadcast on it is recorded.
     this.#subscriber = { deliver: (message) => this.broadcasts.add(message) };
     socket.memory.endpoint.pubsub.subscribe(topic, this.#subscriber);
+    this.#detach = [
+      socket.memory.on(topic, ([, , , event, payload]: Frame) => this.pushes.add({ event, payload })),
+      socket.memory.onCrash(topic, (error) => {
+        this.crash = crashError(topic, error);
+        for (const reject of this.#waiting) reject(this.crash);
+      }),
+    ];
   }
 
+  /** Sends `event`; the result's assertReply checks the reply. A crash of the channel rejects it with SB_ERR_TEST_VIEW_CRASHED. */
   push(event: string, payload: Record<string, unknown> = {}): PushResult {
     const memory = this.socket.memory;
-    return new PushResult(memory.request([this.joinRef, memory.ref(), this.topic, event, payload]));
+    return new PushResult(this.#request(() => memory.request([this.joinRef, memory.ref(), this.topic, event, payload])));
+  }
+
+  /** Resolves with the join's reply (used by TestSocket). */
+  request(send: () => Promise<Reply>): Promise<Reply> {
+    return this.#request(send);
+  }
+
+  #request(send: () => Promise<Reply>): Promise<Reply> {
+    if (this.crash) return Promise.reject(this.crash);
+    return new Promise((resolve, reject) => {
+      this.#waiting.add(reject);
+      send().then(
+        (reply) => (this.#waiting.delete(reject), resolve(reply)),
+        (error) => (this.#waiting.delete(reject), reject(error)),
+      );
+    });
   }
 
   /** The channel pushed `event` to this client (with `payload`, partially matched), within `timeoutMs`. */
@@ -109,13 +145,17 @@ export class TestChannel {
     return message.payload;
   }
 
+  /** Leaves the topic (phx_leave); the channel's terminate runs on the server. */
   leave(): PushResult {
-    this.socket.memory.endpoint.pubsub.unsubscribe(this.topic, this.#subscriber);
-    return this.push("phx_leave");
+    const result = this.push("phx_leave");
+    this.dispose();
+    return result;
   }
 
+  /** Stops recording pushes and broadcasts for this topic. */
   dispose(): void {
     this.socket.memory.endpoint.pubsub.unsubscribe(this.topic, this.#subscriber);
+    for (const detach of this.#detach.splice(0)) detach();
   }
 }
 
@@ -130,30 +170,30 @@ export class TestSocket {
   /** Joins `topic`; resolves with the reply and the channel (rejects with SB_ERR_TEST_REFUSED on an error reply). */
   async join(topic: string, payload: Record<string, unknown> = {}): Promise<{ reply: unknown; channel: TestChannel }> {
     const result = await this.tryJoin(topic, payload);
-    if (result.status !== "ok") {
-      result.channel.dispose();
-      throw sbError("SB_ERR_TEST_REFUSED", `the join of ${topic}`, JSON.stringify(result.reply));
-    }
+    if (result.status !== "ok") throw refused(`the join of ${topic}`, result.reply);
     return { reply: result.reply, channel: result.channel };
   }
 
-  /** Joins `topic` and resolves with whatever the reply was, refused or not. */
+  /** Joins `topic` and resolves with whatever the reply was, refused or not (a refused channel records nothing). */
   async tryJoin(topic: string, payload: Record<string, unknown> = {}): Promise<{ status: "ok" | "error"; reply: unknown; channel: TestChannel }> {
-    const joinRef = this.memory.ref();
+    const memory = this.memory;
+    const joinRef = memory.ref();
     const channel = new TestChannel(this, topic, joinRef);
     this.#channels.add(channel);
-    const reply = await this.memory.request([joinRef, joinRef, topic, "phx_join", payload]);
+    const reply = await channel.request(() => memory.request([joinRef, joinRef, topic, "phx_join", payload]));
+    if (reply.status !== "ok") channel.dispose();
     return { status: reply.status, reply: reply.response, channel };
   }
 
+  /** Closes the connection: every channel on it ends. */
   close(): void {
     for (const channel of this.#channels) channel.dispose();
     this.memory.close();
   }
 }
 
-/** Connects to the app's endpoint in memory, through its connect hook with these params. */
+/** Connects to the app's endpoint in memory, through its connect hook with these params; rejects with SB_ERR_TEST_REFUSED if the hook refuses. */
 export async function connect(app: FastifyInstance, params: Record<string, string> = {}, options: { cookies?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<TestSocket> {
-  await app.ready();
+  await booted(app);
   return new TestSocket(await MemorySocket.open(app.switchboard, { params, ...options }));
 }

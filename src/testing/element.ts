@@ -3,14 +3,14 @@
 // phx-value-* values and phx-target, and for forms only with fields the form really has.
 
 import { sbError } from "../switchboard/errors.ts";
-import { formFields, one, phxValues, targetOf, type Node } from "./dom.ts";
-import type { TestView } from "./live.ts";
+import { formFields, html, one, phxValues, targetOf, text, type Node } from "./dom.ts";
+import type { TestView } from "./test-view.ts";
 
 type Values = Record<string, unknown>;
 
 /** Pushes the events a binding names: an event name, or the `push` commands of a JS command list. */
 async function fire(view: TestView, node: Node, binding: string, type: string, value: Values): Promise<string> {
-  const attr = node.attr(binding)!;
+  const attr = node.attribs[binding]!;
   const cid = targetOf(node);
   if (!attr.startsWith("[[")) return (await view.pushEvent(type, attr, value, cid)).html;
   // Client-side commands run in the browser; only their pushes reach the server.
@@ -35,51 +35,64 @@ export class ElementHandle {
     return this.text === undefined ? this.selector : `${this.selector} (${String(this.text)})`;
   }
 
+  /** The one element the selector (and text filter) matches now; SB_ERR_TEST_ELEMENT otherwise. */
   node(): Node {
     return one(this.view.doc(), this.selector, this.text);
   }
 
   /** This element's HTML. */
   render(): string {
-    return this.view.doc().html(this.node());
+    return html(this.node());
+  }
+
+  /** This element's text content. */
+  textContent(): string {
+    return text(this.node());
+  }
+
+  /** One of its attributes (undefined when absent). */
+  attr(name: string): string | undefined {
+    return this.node().attribs[name];
   }
 
   #bound(binding: string): Node {
     const node = this.node();
-    if (node.attr(binding) === undefined) throw sbError("SB_ERR_TEST_BINDING", this.label, binding);
+    if (node.attribs[binding] === undefined) throw sbError("SB_ERR_TEST_BINDING", this.label, binding);
     return node;
   }
 
+  // Every action is async: a missing element or binding rejects, like the server's refusals do.
+
   /** Clicks (phx-click); `values` are added to its phx-value-* values. Resolves with the view's HTML. */
-  click(values: Values = {}): Promise<string> {
+  async click(values: Values = {}): Promise<string> {
     const node = this.#bound("phx-click");
     return fire(this.view, node, "phx-click", "click", { ...phxValues(node), ...values });
   }
 
-  keydown(key: string, values: Values = {}): Promise<string> {
+  /** A key pressed (phx-keydown or phx-window-keydown); a phx-key filter lets only that key through. */
+  async keydown(key: string, values: Values = {}): Promise<string> {
     return this.#key("keydown", key, values);
   }
 
-  keyup(key: string, values: Values = {}): Promise<string> {
+  async keyup(key: string, values: Values = {}): Promise<string> {
     return this.#key("keyup", key, values);
   }
 
   async #key(type: "keydown" | "keyup", key: string, values: Values): Promise<string> {
     const node = this.node();
-    const binding = node.attr(`phx-${type}`) !== undefined ? `phx-${type}` : `phx-window-${type}`;
-    if (node.attr(binding) === undefined) throw sbError("SB_ERR_TEST_BINDING", this.label, `phx-${type}`);
-    // A phx-key filter lets only that key through, as in the browser.
-    const filter = node.attr("phx-key");
+    const binding = node.attribs[`phx-${type}`] !== undefined ? `phx-${type}` : `phx-window-${type}`;
+    if (node.attribs[binding] === undefined) throw sbError("SB_ERR_TEST_BINDING", this.label, `phx-${type}`);
+    const filter = node.attribs["phx-key"];
     if (filter && filter.toLowerCase() !== key.toLowerCase()) return this.view.render();
     return fire(this.view, node, binding, type, { key, ...phxValues(node), ...values });
   }
 
-  blur(values: Values = {}): Promise<string> {
+  async blur(values: Values = {}): Promise<string> {
     const node = this.#bound("phx-blur");
     return fire(this.view, node, "phx-blur", "blur", { ...phxValues(node), ...values });
   }
 
-  focus(values: Values = {}): Promise<string> {
+  async focus(values: Values = {}): Promise<string> {
     const node = this.#bound("phx-focus");
     return fire(this.view, node, "phx-focus", "focus", { ...phxValues(node), ...values });
   }
@@ -97,20 +110,19 @@ export class FormHandle {
   }
 
   /** phx-change, as typing into the fields would send it; `_target` names the last field set. */
-  change(extra: Values = {}): Promise<string> {
+  async change(extra: Values = {}): Promise<string> {
     return this.#send("phx-change", extra, true);
   }
 
   /** phx-submit with the form's values. */
-  submit(extra: Values = {}): Promise<string> {
+  async submit(extra: Values = {}): Promise<string> {
     return this.#send("phx-submit", extra, false);
   }
 
-  async #send(binding: string, extra: Values, change: boolean): Promise<string> {
-    const doc = this.view.doc();
-    const form = one(doc, this.selector);
-    if (form.attr(binding) === undefined) throw sbError("SB_ERR_TEST_BINDING", this.selector, binding);
-    const fields = formFields(doc, form);
+  /** The URL-encoded body the browser would send: the form's own values, with the test's in their place. */
+  encode(extra: Values = {}, change = false): string {
+    const form = one(this.view.doc(), this.selector);
+    const fields = formFields(form);
     const given = { ...this.values, ...extra };
     const pairs = new Map<string, string[]>(fields.filter((f) => f.values.length > 0).map((f) => [f.name, []]));
     for (const field of fields) pairs.get(field.name)?.push(...field.values);
@@ -121,7 +133,7 @@ export class FormHandle {
       const name = names.has(key) ? key : names.has(`${key}[]`) ? `${key}[]` : null;
       if (!name) throw sbError("SB_ERR_TEST_FORM_FIELD", this.selector, key, [...names].map((n) => JSON.stringify(n)).join(", ") || "none");
       const list = Array.isArray(value) ? value : [value];
-      const checkbox = fields.find((f) => f.name === name && (f.type === "checkbox" || f.type === "radio"));
+      const checkbox = fields.some((f) => f.name === name && (f.type === "checkbox" || f.type === "radio"));
       const strings = list.filter((v) => v !== false && v !== null && v !== undefined).map((v) => (v === true ? "on" : String(v)));
       if (strings.length === 0 && checkbox) pairs.delete(name);
       else pairs.set(name, strings);
@@ -133,7 +145,13 @@ export class FormHandle {
       const explicit = given._target;
       if (explicit !== undefined || target !== undefined) params.append("_target", String(explicit ?? target));
     }
-    const cid = targetOf(form);
-    return (await this.view.pushEvent("form", form.attr(binding)!, params.toString(), cid)).html;
+    return params.toString();
+  }
+
+  async #send(binding: string, extra: Values, change: boolean): Promise<string> {
+    const form = one(this.view.doc(), this.selector);
+    if (form.attribs[binding] === undefined) throw sbError("SB_ERR_TEST_BINDING", this.selector, binding);
+    const body = this.encode(extra, change);
+    return (await this.view.pushEvent("form", form.attribs[binding]!, body, targetOf(form))).html;
   }
 }

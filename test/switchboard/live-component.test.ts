@@ -1,16 +1,17 @@
-// Stateful live components (live-component.ts) inside a joined view, over a real websocket: their
-// own assigns and targeted events, the diff's `c` table, updates from the parent's render and
-// from sendUpdate, removal, lists of components and nesting.
+// Stateful live components (live-component.ts) inside a joined view, driven in-process through the
+// harness: their own assigns and targeted events, the diff's `c` table, updates from the parent's
+// render and from sendUpdate, removal, lists of components and nesting.
 
 import { afterEach, describe, expect, test } from "vitest";
 import { html } from "../../src/switchboard/index.ts";
 import { defineComponent, liveComponent } from "../../src/switchboard/live-component.ts";
 import { defineLive, type EventValue } from "../../src/switchboard/live-view.ts";
 import type { Message } from "../../src/switchboard/pubsub.ts";
-import { Harness } from "../support/live-harness.ts";
+import { live } from "../../src/testing/index.ts";
+import { createApp, joinReply, payloads, send, type TestApp } from "../support/app.ts";
 
-let h: Harness;
-afterEach(() => h?.close());
+let t: TestApp;
+afterEach(() => t?.close());
 
 const mounts: string[] = [];
 let likesRenders = 0;
@@ -51,82 +52,84 @@ const Shop = defineLive<{ title: string; label: string; show: boolean; shared: s
 describe("a stateful component", () => {
   test("renders into the diff's `c` table, the parent's slot holding its id", async () => {
     mounts.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { page, view } = await h.open("/");
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
     // The HTTP render mounted one too, and inlined its HTML.
-    expect(page.html).toContain(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 0</button><p></p></main>`);
-    const rendered = view.joinReply![4].response.rendered;
+    expect(view.deadHTML).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 0</button><p></p></main>`);
+    const rendered = joinReply(view).response.rendered;
     expect(rendered[1]).toBe(1);
     expect(Object.keys(rendered.c)).toEqual(["1"]);
     expect(rendered.c[1]).toMatchObject({ 0: ` phx-target="1"`, 1: "Likes", 2: "0" });
     expect(mounts).toEqual(["likes 1", "likes 1"]);
-    expect(view.html()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 0</button><p></p></main>`);
+    expect(view.render()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 0</button><p></p></main>`);
   });
 
   test("handles the events targeted at its id with its own assigns, and the diff holds only the component", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { view } = await h.open("/");
-    const reply = await view.event("inc", {}, { cid: 1 });
-    expect(reply[4]).toEqual({ status: "ok", response: { diff: { c: { 1: { 2: "1" } } } } });
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
+    const reply = await send(view, "inc", {}, 1);
+    expect(reply).toEqual({ status: "ok", response: { diff: { c: { 1: { 2: "1" } } } } });
     // The parent has no such handler: an untargeted "inc" is unknown.
-    expect((await view.event("inc"))[4].response.code).toBe("SB_ERR_UNKNOWN_EVENT");
+    expect((await send(view, "inc")).response.code).toBe("SB_ERR_UNKNOWN_EVENT");
     // A component's own replies and pushed events.
-    const ping = await view.event("ping", {}, { cid: 1 });
-    expect(ping[4].response).toEqual({ diff: { e: [["pong", { cid: 1 }]] }, reply: { from: 1 } });
-    expect(view.html()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 1</button><p></p></main>`);
+    const ping = await send(view, "ping", {}, 1);
+    expect(ping.response).toEqual({ diff: { e: [["pong", { cid: 1 }]] }, reply: { from: 1 } });
+    expect(view.render()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 1</button><p></p></main>`);
+    // A click on the button goes where its phx-target says, as in the browser.
+    expect(await view.element("button").click()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 2</button><p></p></main>`);
   });
 
   test("the parent re-rendering with the same props sends nothing for it; new props update it and keep its state", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { view } = await h.open("/");
-    await view.event("inc", {}, { cid: 1 });
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
+    await send(view, "inc", {}, 1);
     const before = likesRenders;
-    const retitle = await view.event("retitle", { to: "Boots" });
-    expect(retitle[4].response.diff).toEqual({ 0: "Boots" });
+    const retitle = await send(view, "retitle", { to: "Boots" });
+    expect(retitle.response.diff).toEqual({ 0: "Boots" });
     expect(likesRenders).toBe(before);
-    const relabel = await view.event("relabel", { to: "Hearts" });
-    expect(relabel[4].response.diff).toEqual({ c: { 1: { 1: "Hearts" } } });
-    expect(view.html()).toBe(`<main><h1>Boots</h1><button phx-click="inc" phx-target="1">Hearts: 1</button><p></p></main>`);
+    const relabel = await send(view, "relabel", { to: "Hearts" });
+    expect(relabel.response.diff).toEqual({ c: { 1: { 1: "Hearts" } } });
+    expect(view.render()).toBe(`<main><h1>Boots</h1><button phx-click="inc" phx-target="1">Hearts: 1</button><p></p></main>`);
   });
 
   test("sendUpdate from the parent's handleInfo updates only the component", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { view } = await h.open("/");
-    const pushed = view.nextPush("diff");
-    h.app.switchboard.pubsub.broadcast("shop", "bump", 10);
-    expect((await pushed)[4]).toEqual({ c: { 1: { 2: "10" } } });
-    expect((await view.event("inc", {}, { cid: 1 }))[4].response.diff).toEqual({ c: { 1: { 2: "11" } } });
-    expect(view.html()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 11</button><p></p></main>`);
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
+    t.app.switchboard.pubsub.broadcast("shop", "bump", 10);
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ c: { 1: { 2: "10" } } }]);
+    expect((await send(view, "inc", {}, 1)).response.diff).toEqual({ c: { 1: { 2: "11" } } });
+    expect(view.render()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 11</button><p></p></main>`);
   });
 
   test("sendParent reaches the parent's handleInfo, which pushes its diff", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { view } = await h.open("/");
-    await view.event("inc", {}, { cid: 1 });
-    const pushed = view.nextPush("diff");
-    expect((await view.event("share", {}, { cid: 1 }))[4].response).toEqual({});
-    expect((await pushed)[4]).toEqual({ 2: "shared 1" });
-    expect(view.html()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 1</button><p>shared 1</p></main>`);
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
+    await send(view, "inc", {}, 1);
+    expect((await send(view, "share", {}, 1)).response).toEqual({});
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ 2: "shared 1" }]);
+    expect(view.render()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="1">Likes: 1</button><p>shared 1</p></main>`);
   });
 
   test("a component the parent no longer renders gets no more events (SB_ERR_UNKNOWN_COMPONENT); placed again it mounts afresh", async () => {
     mounts.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Shop } });
-    const { view } = await h.open("/");
-    await view.event("inc", {}, { cid: 1 });
+    t = await createApp({ liveRoutes: { "/": Shop } });
+    const view = await live(t.app, "/");
+    await send(view, "inc", {}, 1);
     // The removal travels in `cr`, and the client's tree drops the component.
-    expect((await view.event("toggle"))[4].response.diff).toEqual({ 1: "", cr: [1] });
+    expect((await send(view, "toggle")).response.diff).toEqual({ 1: "", cr: [1] });
     expect(view.tree.components[1]).toBeUndefined();
-    expect(view.html()).toBe(`<main><h1>Shop</h1><p></p></main>`);
-    const gone = await view.event("inc", {}, { cid: 1 });
-    expect(gone[4]).toEqual({ status: "error", response: { reason: expect.any(String), code: "SB_ERR_UNKNOWN_COMPONENT" } });
+    expect(view.render()).toBe(`<main><h1>Shop</h1><p></p></main>`);
+    const gone = await send(view, "inc", {}, 1);
+    expect(gone).toEqual({ status: "error", response: { reason: expect.any(String), code: "SB_ERR_UNKNOWN_COMPONENT" } });
     // sendUpdate to a component that is gone does nothing.
-    h.app.switchboard.pubsub.broadcast("shop", "bump", 5);
-    const back = await view.event("toggle");
-    expect(back[4].response.diff[1]).toBe(2);
-    expect(back[4].response.diff.c[2]).toMatchObject({ 2: "0" });
+    t.app.switchboard.pubsub.broadcast("shop", "bump", 5);
+    const back = await send(view, "toggle");
+    expect(back.response.diff[1]).toBe(2);
+    expect(back.response.diff.c[2]).toMatchObject({ 2: "0" });
     expect(mounts.slice(2)).toEqual(["likes 2"]);
-    expect(view.html()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="2">Likes: 0</button><p></p></main>`);
+    expect(view.render()).toBe(`<main><h1>Shop</h1><button phx-click="inc" phx-target="2">Likes: 0</button><p></p></main>`);
   });
 });
 
@@ -168,29 +171,29 @@ describe("components in a list", () => {
   });
 
   test("each entry is its own component: they render, update one at a time, move, appear and go", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": List } });
-    const { view } = await h.open("/");
+    t = await createApp({ liveRoutes: { "/": List } });
+    const view = await live(t.app, "/");
     const li = (cid: number, text: string) => `<li phx-click="pick" phx-target="${cid}">${text}</li>`;
-    expect(view.html()).toBe(`<ul>${li(1, "AIR")}${li(2, "BOOT")}${li(3, "CLOG")}</ul>`);
+    expect(view.render()).toBe(`<ul>${li(1, "AIR")}${li(2, "BOOT")}${li(3, "CLOG")}</ul>`);
 
     // Renaming one entry changes only its component.
-    expect((await view.event("rename", { id: "2", to: "brogue" }))[4].response.diff).toEqual({ c: { 2: { 1: "BROGUE" } } });
+    expect((await send(view, "rename", { id: "2", to: "brogue" })).response.diff).toEqual({ c: { 2: { 1: "BROGUE" } } });
     // A targeted event reaches that entry alone.
-    expect((await view.event("pick", {}, { cid: 3 }))[4].response.diff).toEqual({ c: { 3: { 2: " *" } } });
-    expect(view.html()).toBe(`<ul>${li(1, "AIR")}${li(2, "BROGUE")}${li(3, "CLOG *")}</ul>`);
+    expect((await send(view, "pick", {}, 3)).response.diff).toEqual({ c: { 3: { 2: " *" } } });
+    expect(view.render()).toBe(`<ul>${li(1, "AIR")}${li(2, "BROGUE")}${li(3, "CLOG *")}</ul>`);
 
     // Moving entries moves their components, state and all.
-    const reversed = await view.event("reverse");
-    expect(reversed[4].response.diff.c).toBeUndefined();
-    expect(view.html()).toBe(`<ul>${li(3, "CLOG *")}${li(2, "BROGUE")}${li(1, "AIR")}</ul>`);
+    const reversed = await send(view, "reverse");
+    expect(reversed.response.diff.c).toBeUndefined();
+    expect(view.render()).toBe(`<ul>${li(3, "CLOG *")}${li(2, "BROGUE")}${li(1, "AIR")}</ul>`);
 
     // A new entry mounts a new component; a removed one is gone for events.
-    const added = await view.event("add", { id: "4", name: "derby" });
-    expect(Object.keys(added[4].response.diff.c)).toEqual(["4"]);
-    await view.event("remove", { id: "2" });
-    expect((await view.event("pick", {}, { cid: 2 }))[4].response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
-    expect((await view.event("pick", {}, { cid: 4 }))[4].status).toBe("ok");
-    expect(view.html()).toBe(`<ul>${li(3, "CLOG *")}${li(1, "AIR")}${li(4, "DERBY *")}</ul>`);
+    const added = await send(view, "add", { id: "4", name: "derby" });
+    expect(Object.keys(added.response.diff.c)).toEqual(["4"]);
+    await send(view, "remove", { id: "2" });
+    expect((await send(view, "pick", {}, 2)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    expect((await send(view, "pick", {}, 4)).status).toBe("ok");
+    expect(view.render()).toBe(`<ul>${li(3, "CLOG *")}${li(1, "AIR")}${li(4, "DERBY *")}</ul>`);
   });
 });
 
@@ -207,19 +210,19 @@ describe("nested components", () => {
   });
 
   test("a component inside a component has its own id; removing the outer one removes the inner one", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page } });
-    const { view } = await h.open("/");
-    expect(view.html()).toBe(`<div><section phx-target="1"><button phx-click="inc" phx-target="2">Inner: 0</button></section></div>`);
-    expect((await view.event("inc", {}, { cid: 2 }))[4].response.diff).toEqual({ c: { 2: { 2: "1" } } });
-    const folded = await view.event("fold", {}, { cid: 1 });
-    expect(folded[4].response.diff).toEqual({ c: { 1: { 1: "folded" } }, cr: [2] });
+    t = await createApp({ liveRoutes: { "/": Page } });
+    const view = await live(t.app, "/");
+    expect(view.render()).toBe(`<div><section phx-target="1"><button phx-click="inc" phx-target="2">Inner: 0</button></section></div>`);
+    expect((await send(view, "inc", {}, 2)).response.diff).toEqual({ c: { 2: { 2: "1" } } });
+    const folded = await send(view, "fold", {}, 1);
+    expect(folded.response.diff).toEqual({ c: { 1: { 1: "folded" } }, cr: [2] });
     expect(view.tree.components[2]).toBeUndefined();
-    expect((await view.event("inc", {}, { cid: 2 }))[4].response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
-    await view.event("fold", {}, { cid: 1 });
-    expect(view.html()).toBe(`<div><section phx-target="1"><button phx-click="inc" phx-target="3">Inner: 0</button></section></div>`);
-    await view.event("toggle");
-    expect((await view.event("fold", {}, { cid: 1 }))[4].response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
-    expect((await view.event("inc", {}, { cid: 3 }))[4].response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
-    expect(view.html()).toBe("<div>none</div>");
+    expect((await send(view, "inc", {}, 2)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    await send(view, "fold", {}, 1);
+    expect(view.render()).toBe(`<div><section phx-target="1"><button phx-click="inc" phx-target="3">Inner: 0</button></section></div>`);
+    await send(view, "toggle");
+    expect((await send(view, "fold", {}, 1)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    expect((await send(view, "inc", {}, 3)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    expect(view.render()).toBe("<div>none</div>");
   });
 });

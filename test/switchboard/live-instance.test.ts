@@ -1,17 +1,19 @@
-// One view instance (live-instance.ts) over a real websocket: assigns and change tracking, the
-// title, pushed events and flash it carries into diffs and navigation, its timers and its async
-// work.
+// One view instance (live-instance.ts), driven in-process through the harness: assigns and change
+// tracking, the title, pushed events and flash it carries into diffs and navigation, its timers
+// and its async work.
 
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { html } from "../../src/switchboard/index.ts";
+import { html, toHTML } from "../../src/switchboard/index.ts";
 import { defineLive, type EventValue } from "../../src/switchboard/live-view.ts";
 import type { Message } from "../../src/switchboard/pubsub.ts";
-import { deferred, fire, framesOf, Harness, until } from "../support/live-harness.ts";
+import { followRedirect, live } from "../../src/testing/index.ts";
+import { createApp, joinReply, payloads, send, until, type TestApp } from "../support/app.ts";
+import { deferred } from "../support/live-harness.ts";
 
-let h: Harness;
+let t: TestApp;
 afterEach(async () => {
   vi.restoreAllMocks();
-  await h?.close();
+  await t?.close();
 });
 
 describe("assigns and change tracking", () => {
@@ -30,33 +32,31 @@ describe("assigns and change tracking", () => {
   });
 
   test("an event that assigns identical values does not re-render and replies with no diff", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Pair } });
-    const { view } = await h.open("/");
+    t = await createApp({ liveRoutes: { "/": Pair } });
+    const view = await live(t.app, "/");
     const before = renders;
-    const reply = await view.event("same");
-    expect(reply[4]).toEqual({ status: "ok", response: {} });
+    expect(await send(view, "same")).toEqual({ status: "ok", response: {} });
     expect(renders).toBe(before);
-    await view.event("setB", { to: "y2" });
+    await send(view, "setB", { to: "y2" });
     expect(renders).toBe(before + 1);
-    await view.event("setB", { to: "y" });
-    expect(view.html()).toBe("<p>x</p><p>y</p><ul><li>p</li><li>q</li></ul>");
+    await send(view, "setB", { to: "y" });
+    expect(view.render()).toBe("<p>x</p><p>y</p><ul><li>p</li><li>q</li></ul>");
   });
 
   test("an event that changes one assign replies with a diff holding only that slot", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Pair } });
-    const { view } = await h.open("/");
-    const reply = await view.event("setB", { to: "<z>" });
-    expect(reply[4]).toEqual({ status: "ok", response: { diff: { 1: "&lt;z&gt;" } } });
-    expect(view.html()).toBe("<p>x</p><p>&lt;z&gt;</p><ul><li>p</li><li>q</li></ul>");
+    t = await createApp({ liveRoutes: { "/": Pair } });
+    const view = await live(t.app, "/");
+    expect(await send(view, "setB", { to: "<z>" })).toEqual({ status: "ok", response: { diff: { 1: "&lt;z&gt;" } } });
+    expect(view.render()).toBe("<p>x</p><p>&lt;z&gt;</p><ul><li>p</li><li>q</li></ul>");
   });
 
   test("a new but equal list re-renders and sends nothing for entries that did not change", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Pair } });
-    const { view } = await h.open("/");
-    const reply = await view.event("touch");
-    expect(reply[4].response.diff?.[0]).toBeUndefined();
-    expect(reply[4].response.diff?.[1]).toBeUndefined();
-    expect(view.html()).toBe("<p>x</p><p>y</p><ul><li>p</li><li>q</li></ul>");
+    t = await createApp({ liveRoutes: { "/": Pair } });
+    const view = await live(t.app, "/");
+    const reply = await send(view, "touch");
+    expect(reply.response.diff?.[0]).toBeUndefined();
+    expect(reply.response.diff?.[1]).toBeUndefined();
+    expect(view.render()).toBe("<p>x</p><p>y</p><ul><li>p</li><li>q</li></ul>");
   });
 });
 
@@ -85,83 +85,78 @@ describe("title, pushed events, flash", () => {
   });
 
   test("setTitle in an event sends the title as `t`, once", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page } });
-    const { view } = await h.open("/");
-    expect(view.joinReply![4].response.rendered.t).toBe("Start");
-    const reply = await view.event("rename", { to: "Cart (2)" });
-    expect(reply[4].response).toEqual({ diff: { t: "Cart (2)" } });
-    expect(view.tree.title).toBe("Cart (2)");
-    const again = await view.event("rename", { to: "Cart (2)" });
-    expect(again[4].response).toEqual({});
-    expect(view.html()).toBe("<p>0</p>");
+    t = await createApp({ liveRoutes: { "/": Page } });
+    const view = await live(t.app, "/");
+    expect(joinReply(view).response.rendered.t).toBe("Start");
+    expect((await send(view, "rename", { to: "Cart (2)" })).response).toEqual({ diff: { t: "Cart (2)" } });
+    expect(view.title).toBe("Cart (2)");
+    expect((await send(view, "rename", { to: "Cart (2)" })).response).toEqual({});
+    expect(view.render()).toBe("<p>0</p>");
   });
 
   test("pushEvent sends [[name, payload]] under `e` in order", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page } });
-    const { view } = await h.open("/");
-    const reply = await view.event("notify");
-    expect(reply[4].response.diff).toEqual({ e: [["highlight", { id: 7 }], ["scroll", { top: 0 }]] });
-    expect(view.events).toEqual([["highlight", { id: 7 }], ["scroll", { top: 0 }]]);
+    t = await createApp({ liveRoutes: { "/": Page } });
+    const view = await live(t.app, "/");
+    expect((await send(view, "notify")).response.diff).toEqual({ e: [["highlight", { id: 7 }], ["scroll", { top: 0 }]] });
+    expect(view.pushedEvents).toEqual([["highlight", { id: 7 }], ["scroll", { top: 0 }]]);
     // Events are sent once.
-    expect((await view.event("rename", { to: "x" }))[4].response.diff.e).toBeUndefined();
-    expect(view.html()).toBe("<p>0</p>");
+    expect((await send(view, "rename", { to: "x" })).response.diff.e).toBeUndefined();
+    expect(view.render()).toBe("<p>0</p>");
   });
 
   test("putFlash then pushNavigate sends a flash token that the next view shows after joining with it", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page, "/done": Done } });
-    const { socket, view } = await h.open("/");
-    const navigate = view.nextPush("live_redirect");
-    const reply = await view.event("save");
-    const push = await navigate;
-    expect(push[4]).toEqual({ to: "/done", kind: "push", flash: expect.any(String) });
+    t = await createApp({ liveRoutes: { "/": Page, "/done": Done } });
+    const view = await live(t.app, "/");
+    const reply = await send(view, "save");
+    expect(payloads(view, "live_redirect")).toEqual([{ to: "/done", kind: "push", flash: expect.any(String) }]);
     // The view itself shows the flash at once.
-    expect(reply[4].response.diff[1]).toMatchObject({ 0: "Saved &lt;ok&gt;" });
-    expect(reply[4].response.diff[0]).toBeUndefined();
-    expect(view.html()).toBe(`<p>0</p><p class="flash">Saved &lt;ok&gt;</p>`);
-    const page = await h.load("/done", socket);
-    const next = await h.join(socket, page, "/done", { flash: push[4].flash });
-    expect(next.joinReply![4].status).toBe("ok");
-    expect(next.html()).toBe(`<h1>Done</h1><p class="flash">Saved &lt;ok&gt;</p>`);
+    expect(reply.response.diff[1]).toMatchObject({ 0: "Saved &lt;ok&gt;" });
+    expect(reply.response.diff[0]).toBeUndefined();
+    expect(view.render()).toBe(`<p>0</p><p class="flash">Saved &lt;ok&gt;</p>`);
+    // Followed as the client does: the next view joins over the same connection with the token.
+    const next = await followRedirect(view);
+    expect(next.socket).toBe(view.socket);
+    expect(joinReply(next).status).toBe("ok");
+    expect(next.render()).toBe(`<h1>Done</h1><p class="flash">Saved &lt;ok&gt;</p>`);
   });
 
   test("navigation without a flash sends no token, and a forged flash token is ignored", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page, "/done": Done } });
-    const { socket, view } = await h.open("/");
-    const navigate = view.nextPush("live_redirect");
-    await view.event("save");
-    const token = (await navigate)[4].flash as string;
-    const { view: other } = await h.open("/", socket);
-    const otherPush = other.nextPush("live_redirect");
-    await other.event("away");
-    expect((await otherPush)[4]).toEqual({ to: "/done", kind: "push" });
+    t = await createApp({ liveRoutes: { "/": Page, "/done": Done } });
+    const view = await live(t.app, "/");
+    await send(view, "save");
+    const token = payloads(view, "live_redirect")[0].flash as string;
+    const other = await live(t.app, "/", { socket: view.socket });
+    await send(other, "away");
+    expect(payloads(other, "live_redirect")).toEqual([{ to: "/done", kind: "push" }]);
     const [payload, time, sig] = token.split(".") as [string, string, string];
+    const page = await t.app.inject({ method: "GET", url: "/done", cookies: view.cookies });
     const forged = [
       `${payload}.${time}.${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`, // signature altered
       `${Buffer.from(JSON.stringify({ info: "Forged" })).toString("base64url")}.${time}.${sig}`, // payload swapped
-      (await h.load("/done", socket)).session, // validly signed, but for another purpose
+      /data-phx-session="([^"]+)"/.exec(page.body)![1]!, // validly signed, but for another purpose
       "garbage",
     ];
+    let current = other;
     for (const flash of forged) {
-      const page = await h.load("/done", socket);
-      const next = await h.join(socket, page, "/done", { flash });
-      expect(next.joinReply![4].status).toBe("ok");
-      expect(next.html()).toBe(`<h1>Done</h1><p class="flash">no flash</p>`);
+      current = await current.navigate("/done", { flash });
+      expect(joinReply(current).status).toBe("ok");
+      expect(current.render()).toBe(`<h1>Done</h1><p class="flash">no flash</p>`);
     }
   });
 
   test("a navigation target that does not start with / throws SB_ERR_NAVIGATION and ends only that view", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Page } });
-    const { socket, view } = await h.open("/");
-    const { view: sibling } = await h.open("/", socket);
-    const error = view.nextPush("phx_error");
-    fire(view, "off");
-    await error;
-    expect(h.crashes("SB_ERR_NAVIGATION")).toHaveLength(1);
-    expect(framesOf(socket, view.topic, "live_patch")).toEqual([]);
-    const reply = await sibling.event("rename", { to: "still here" });
-    expect(reply[4].status).toBe("ok");
-    expect(sibling.html()).toBe("<p>0</p>");
-    expect(view.html()).toBe("<p>0</p>");
+    t = await createApp({ liveRoutes: { "/": Page } });
+    const view = await live(t.app, "/");
+    const sibling = await live(t.app, "/", { socket: view.socket });
+    await expect(send(view, "off")).rejects.toMatchObject({ code: "SB_ERR_TEST_VIEW_CRASHED", cause: { code: "SB_ERR_NAVIGATION" } });
+    expect(payloads(view, "phx_error")).toEqual([{}]);
+    expect(t.crashes("SB_ERR_NAVIGATION")).toHaveLength(1);
+    expect(payloads(view, "live_patch")).toEqual([]);
+    expect((await send(sibling, "rename", { to: "still here" })).status).toBe("ok");
+    expect(sibling.render()).toBe("<p>0</p>");
+    // The crashed view's tree is as it was; reading it reports the crash.
+    expect(toHTML(view.tree)).toBe("<p>0</p>");
+    expect(() => view.render()).toThrow(expect.objectContaining({ code: "SB_ERR_TEST_VIEW_CRASHED" }));
   });
 });
 
@@ -189,51 +184,48 @@ describe("timers", () => {
 
   test("sendInfo with a delay arrives in handleInfo after the delay and pushes a diff", async () => {
     infos.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Clock } });
-    const { view } = await h.open("/");
-    const pushed = view.nextPush("diff");
+    t = await createApp({ liveRoutes: { "/": Clock } });
+    const view = await live(t.app, "/");
     const started = performance.now();
-    await view.event("later", { ms: "40" });
+    await send(view, "later", { ms: "40" });
     expect(infos).toEqual([]);
-    const diff = await pushed;
+    await until(() => expect(payloads(view, "diff")).toHaveLength(1));
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
-    expect(diff[4]).toEqual({ 0: "[tick]" });
-    expect(view.html()).toBe("<p>[tick]</p>");
+    expect(payloads(view, "diff")).toEqual([{ 0: "[tick]" }]);
+    expect(view.render()).toBe("<p>[tick]</p>");
   });
 
   test("the cancel that sendInfo returns prevents the message", async () => {
     infos.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Clock } });
-    const { view } = await h.open("/");
-    const pushed = view.nextPush("diff");
-    await view.event("cancelOne");
-    await pushed;
+    t = await createApp({ liveRoutes: { "/": Clock } });
+    const view = await live(t.app, "/");
+    await send(view, "cancelOne");
+    await until(() => expect(payloads(view, "diff")).toHaveLength(1));
     expect(infos).toEqual(["kept"]);
     cancelled?.(); // cancelling twice is harmless
-    expect(view.html()).toBe("<p>[kept]</p>");
+    expect(view.render()).toBe("<p>[kept]</p>");
   });
 
   test("a view's timers are cleared when it ends: no handleInfo after leave", async () => {
     infos.length = 0;
     const setSpy = vi.spyOn(globalThis, "setTimeout");
     const clearSpy = vi.spyOn(globalThis, "clearTimeout");
-    h = await new Harness().start({ liveRoutes: { "/": Clock } });
-    const { socket, view } = await h.open("/");
-    await view.event("later", { ms: "7777" });
-    await view.event("long");
+    t = await createApp({ liveRoutes: { "/": Clock } });
+    const view = await live(t.app, "/");
+    await send(view, "later", { ms: "7777" });
+    await send(view, "long");
     const timers = setSpy.mock.calls.flatMap((call, i) => (call[1] === 7777 || call[1] === 61_111 ? [setSpy.mock.results[i]!.value] : []));
     expect(timers).toHaveLength(2);
-    await socket.push(view.topic, "phx_leave", {}, view.joinRef);
+    await view.leave();
     for (const timer of timers) expect(clearSpy).toHaveBeenCalledWith(timer);
-    // The socket's other views keep their timers.
-    const { view: other } = await h.open("/", socket);
-    const pushed = other.nextPush("diff");
-    await other.event("later", { ms: "10" });
-    await pushed;
+    // The connection's other views keep their timers.
+    const other = await live(t.app, "/", { socket: view.socket });
+    await send(other, "later", { ms: "10" });
+    await until(() => expect(payloads(other, "diff")).toHaveLength(1));
     expect(infos).toEqual(["tick"]);
-    expect(framesOf(socket, view.topic, "diff")).toEqual([]);
-    expect(other.html()).toBe("<p>[tick]</p>");
-    expect(view.html()).toBe("<p></p>");
+    expect(payloads(view, "diff")).toEqual([]);
+    expect(other.render()).toBe("<p>[tick]</p>");
+    expect(view.render()).toBe("<p></p>");
   });
 });
 
@@ -259,18 +251,19 @@ describe("timers set after the view ended", () => {
     resumed.length = 0;
     const setSpy = vi.spyOn(globalThis, "setTimeout");
     const clearSpy = vi.spyOn(globalThis, "clearTimeout");
-    h = await new Harness().start({ liveRoutes: { "/": Lingering } });
-    const { socket, view } = await h.open("/");
-    fire(view, "wait");
+    t = await createApp({ liveRoutes: { "/": Lingering } });
+    const view = await live(t.app, "/");
+    const pending = send(view, "wait");
     await until(() => expect(resumed).toEqual(["waiting"]));
-    socket.close();
-    await socket.closed;
-    await until(() => expect(h.app.switchboard.connections.size).toBe(0));
+    view.close();
+    expect(t.app.switchboard.connections.size).toBe(0);
+    // The event is never answered: the connection closed under it.
+    expect(await pending).toMatchObject({ status: "error" });
     gate.resolve();
     await until(() => expect(resumed).toEqual(["waiting", "resumed"]));
     const late = setSpy.mock.calls.flatMap((call, i) => (call[1] === 45_000 ? [setSpy.mock.results[i]!.value] : []));
     for (const timer of late) expect(clearSpy).toHaveBeenCalledWith(timer);
-    expect(view.html()).toBe("<p>0</p>");
+    expect(view.render()).toBe("<p>0</p>");
   });
 });
 
@@ -293,28 +286,29 @@ describe("startAsync", () => {
 
   test("a slow task does not block the view's events, and its result is assigned and pushed when done", async () => {
     gate = deferred<string>();
-    h = await new Harness().start({ liveRoutes: { "/": Loader } });
-    const { view } = await h.open("/");
-    expect((await view.event("load"))[4].response.diff).toEqual({ 0: "loading" });
-    expect((await view.event("ping"))[4].response.diff).toEqual({ 1: "1" });
-    expect((await view.event("ping"))[4].response.diff).toEqual({ 1: "2" });
-    expect(view.html()).toBe("<p>loading</p><p>2</p>");
-    const pushed = view.nextPush("diff");
+    t = await createApp({ liveRoutes: { "/": Loader } });
+    const view = await live(t.app, "/");
+    expect((await send(view, "load")).response.diff).toEqual({ 0: "loading" });
+    expect((await send(view, "ping")).response.diff).toEqual({ 1: "1" });
+    expect((await send(view, "ping")).response.diff).toEqual({ 1: "2" });
+    expect(view.render()).toBe("<p>loading</p><p>2</p>");
     gate.resolve("42 shoes");
-    expect((await pushed)[4]).toEqual({ 0: "loaded 42 shoes" });
-    expect(view.html()).toBe("<p>loaded 42 shoes</p><p>2</p>");
+    // settle() waits for the task, then for the diff its result pushes.
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ 0: "loaded 42 shoes" }]);
+    expect(view.render()).toBe("<p>loaded 42 shoes</p><p>2</p>");
   });
 
   test("a failing task reports {ok: false, error} and the view keeps working", async () => {
     gate = deferred<string>();
-    h = await new Harness().start({ liveRoutes: { "/": Loader } });
-    const { view } = await h.open("/");
-    await view.event("load");
-    const pushed = view.nextPush("diff");
+    t = await createApp({ liveRoutes: { "/": Loader } });
+    const view = await live(t.app, "/");
+    await send(view, "load");
     gate.reject(new Error("database down"));
-    expect((await pushed)[4]).toEqual({ 0: "failed database down" });
-    expect((await view.event("ping"))[4].status).toBe("ok");
-    expect(h.crashes()).toEqual([]);
-    expect(view.html()).toBe("<p>failed database down</p><p>1</p>");
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ 0: "failed database down" }]);
+    expect((await send(view, "ping")).status).toBe("ok");
+    expect(t.crashes()).toEqual([]);
+    expect(view.render()).toBe("<p>failed database down</p><p>1</p>");
   });
 });

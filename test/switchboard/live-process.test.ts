@@ -1,16 +1,24 @@
-// A live view joined over a connection (live-process.ts), over real websockets: bad events,
-// PubSub messages and their cleanup (with the 1,000-view leak check), isolation of a crashing
-// view, ordering of one view's events, and navigation as pushes and as join replies.
+// A live view joined over a connection (live-process.ts): bad events, PubSub messages and their
+// cleanup, isolation of a crashing view, ordering of one view's events, and navigation as pushes
+// and as join replies. Most tests drive views in-process through the harness; those whose point
+// is the wire (malformed payloads, crash frames, reply order, the 1,000-view leak check over real
+// sockets closing) run over real websockets.
 
 import { afterEach, describe, expect, test } from "vitest";
-import { html } from "../../src/switchboard/index.ts";
+import { html, toHTML } from "../../src/switchboard/index.ts";
 import { defineLive, type EventValue, type Params } from "../../src/switchboard/live-view.ts";
 import type { Message } from "../../src/switchboard/pubsub.ts";
+import { assertPatch, assertRedirect, followRedirect, live, LiveRedirect } from "../../src/testing/index.ts";
+import { createApp, joinReply, payloads, send, type TestApp } from "../support/app.ts";
 import { fire, framesOf, Harness, until, type OpenView } from "../support/live-harness.ts";
 import { TestSocket, type Frame } from "../support/socket-client.ts";
 
 let h: Harness;
-afterEach(() => h?.close());
+let t: TestApp;
+afterEach(async () => {
+  await h?.close();
+  await t?.close();
+});
 
 const Counter = defineLive<{ count: number }, { inc: EventValue }>({
   mount: (_c, socket) => socket.assign({ count: 0 }),
@@ -20,18 +28,17 @@ const Counter = defineLive<{ count: number }, { inc: EventValue }>({
 
 describe("bad events", () => {
   test("an unknown event gets SB_ERR_UNKNOWN_EVENT and the view keeps working", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Counter } });
-    const { view } = await h.open("/");
-    const reply = await view.event("nope");
-    expect(reply[4]).toEqual({ status: "error", response: { reason: expect.stringContaining("nope"), code: "SB_ERR_UNKNOWN_EVENT" } });
+    t = await createApp({ liveRoutes: { "/": Counter } });
+    const view = await live(t.app, "/");
+    expect(await send(view, "nope")).toEqual({ status: "error", response: { reason: expect.stringContaining("nope"), code: "SB_ERR_UNKNOWN_EVENT" } });
     // Inherited names are not handlers either.
     for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
-      expect((await view.event(name, { reply: { forged: true } }))[4].response).toMatchObject({ code: "SB_ERR_UNKNOWN_EVENT" });
+      expect((await send(view, name, { reply: { forged: true } })).response).toMatchObject({ code: "SB_ERR_UNKNOWN_EVENT" });
     }
     // So is a message that is no live view message.
-    expect((await view.socket.push(view.topic, "jump", {}, view.joinRef))[4].response.code).toBe("SB_ERR_UNKNOWN_EVENT");
-    expect((await view.event("inc"))[4]).toEqual({ status: "ok", response: { diff: { 0: "1" } } });
-    expect(view.html()).toBe("<p>1</p>");
+    expect((await view.request("jump")).response.code).toBe("SB_ERR_UNKNOWN_EVENT");
+    expect(await send(view, "inc")).toEqual({ status: "ok", response: { diff: { 0: "1" } } });
+    expect(view.render()).toBe("<p>1</p>");
   });
 
   test.each<[string, Record<string, unknown>]>([
@@ -53,11 +60,13 @@ describe("bad events", () => {
   });
 
   test("an event for a component the view does not have gets SB_ERR_UNKNOWN_COMPONENT", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Counter } });
-    const { view } = await h.open("/");
-    expect((await view.event("inc", {}, { cid: 9 }))[4].response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
-    expect((await view.event("inc"))[4].status).toBe("ok");
-    expect(view.html()).toBe("<p>1</p>");
+    t = await createApp({ liveRoutes: { "/": Counter } });
+    const view = await live(t.app, "/");
+    expect((await send(view, "inc", {}, 9)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    // Through the harness's pushEvent, the refusal carries the server's code.
+    await expect(view.pushEvent("click", "inc", {}, 9)).rejects.toMatchObject({ code: "SB_ERR_TEST_REFUSED", response: { code: "SB_ERR_UNKNOWN_COMPONENT" } });
+    expect((await send(view, "inc")).status).toBe("ok");
+    expect(view.render()).toBe("<p>1</p>");
   });
 });
 
@@ -81,60 +90,52 @@ describe("PubSub messages", () => {
   });
 
   test("a broadcast to a subscribed topic reaches handleInfo and pushes a diff", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": News } });
-    const { view } = await h.open("/");
-    const pushed = view.nextPush("diff");
-    h.app.switchboard.pubsub.broadcast("news", "headline", "Sneakers & more");
-    expect((await pushed)[4]).toEqual({ 0: "Sneakers &amp; more" });
+    t = await createApp({ liveRoutes: { "/": News } });
+    const view = await live(t.app, "/");
+    const pubsub = t.app.switchboard.pubsub;
+    pubsub.broadcast("news", "headline", "Sneakers & more");
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ 0: "Sneakers &amp; more" }]);
     // A message that changes nothing pushes nothing: the next push is the next change.
-    h.app.switchboard.pubsub.broadcast("news", "other", null);
-    const next = view.nextPush("diff");
-    h.app.switchboard.pubsub.broadcast("news", "headline", "Boots");
-    expect((await next)[4]).toEqual({ 0: "Boots" });
-    expect(framesOf(view.socket, view.topic, "diff")).toHaveLength(2);
-    expect(view.html()).toBe("<h2>Boots</h2>");
+    pubsub.broadcast("news", "other", null);
+    pubsub.broadcast("news", "headline", "Boots");
+    await view.settle();
+    expect(payloads(view, "diff")).toEqual([{ 0: "Sneakers &amp; more" }, { 0: "Boots" }]);
+    expect(view.render()).toBe("<h2>Boots</h2>");
   });
 
   test("broadcastFrom reaches other views, not the sender; broadcast reaches the sender too", async () => {
     infos.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": News } });
-    const a = await h.open("/");
-    const b = await h.open("/", a.socket);
-    const c = await h.open("/");
-    const toB = b.view.nextPush("diff");
-    const toC = c.view.nextPush("diff");
-    await a.view.event("say", { text: "from a" });
-    await Promise.all([toB, toC]);
-    // Had a received it, its handleInfo would have run before this later event.
-    await a.view.event("ping");
-    expect(framesOf(a.socket, a.view.topic, "diff")).toEqual([]);
-    expect(infos.map((i) => i.view).sort()).toEqual([b.page.id, c.page.id].sort());
-    expect(a.view.html()).toBe("<h2>none</h2>");
-    expect(b.view.html()).toBe("<h2>from a</h2>");
-    expect(c.view.html()).toBe("<h2>from a</h2>");
-    const toA = a.view.nextPush("diff");
-    await a.view.event("sayAll", { text: "to all" });
-    await toA;
-    expect(a.view.html()).toBe("<h2>to all</h2>");
+    t = await createApp({ liveRoutes: { "/": News } });
+    const a = await live(t.app, "/");
+    const b = await live(t.app, "/", { socket: a.socket });
+    const c = await live(t.app, "/");
+    await send(a, "say", { text: "from a" });
+    await Promise.all([a.settle(), b.settle(), c.settle()]);
+    expect(payloads(a, "diff")).toEqual([]);
+    expect(infos.map((i) => `lv:${i.view}`).sort()).toEqual([b.topic, c.topic].sort());
+    expect(a.render()).toBe("<h2>none</h2>");
+    expect(b.render()).toBe("<h2>from a</h2>");
+    expect(c.render()).toBe("<h2>from a</h2>");
+    await send(a, "sayAll", { text: "to all" });
+    expect(await a.settle()).toBe("<h2>to all</h2>");
   });
 
   test("the subscription ends when the view leaves or its socket closes", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": News } });
-    const pubsub = h.app.switchboard.pubsub;
-    const a = await h.open("/");
-    const b = await h.open("/");
+    t = await createApp({ liveRoutes: { "/": News } });
+    const pubsub = t.app.switchboard.pubsub;
+    const a = await live(t.app, "/");
+    const b = await live(t.app, "/");
     expect(pubsub.subscriberCount("news")).toBe(2);
-    const leave = await a.socket.push(a.view.topic, "phx_leave", {}, a.view.joinRef);
-    expect(leave[4].status).toBe("ok");
+    await a.leave(); // rejects unless the reply is ok
     expect(pubsub.subscriberCount("news")).toBe(1);
-    b.socket.close();
-    await b.socket.closed;
-    await until(() => expect(pubsub.subscriberCount()).toBe(0));
+    b.close();
+    expect(pubsub.subscriberCount()).toBe(0);
     // A broadcast now reaches no one and fails nothing.
     pubsub.broadcast("news", "headline", "late");
-    const { view } = await h.open("/", a.socket);
-    expect(view.html()).toBe("<h2>none</h2>");
-    expect(a.view.html()).toBe("<h2>none</h2>");
+    const view = await live(t.app, "/", { socket: a.socket });
+    expect(view.render()).toBe("<h2>none</h2>");
+    expect(a.render()).toBe("<h2>none</h2>");
   });
 
   test("1,000 views that subscribe in mount leave no subscription and no connection behind", async () => {
@@ -325,52 +326,50 @@ describe("navigation", () => {
 
   test("pushPatch pushes live_patch {to, kind}, runs handleParams with the new params and replies with their diff", async () => {
     params.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
-    const { view } = await h.open("/shop/1");
-    const patch = view.nextPush("live_patch");
-    const reply = await view.event("next");
-    expect((await patch)[4]).toEqual({ to: "/shop/2?sort=price", kind: "push" });
-    expect(reply[4].response.diff).toEqual({ 0: "2", 1: "price" });
+    t = await createApp({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
+    const view = await live(t.app, "/shop/1");
+    const reply = await send(view, "next");
+    expect(payloads(view, "live_patch")).toEqual([{ to: "/shop/2?sort=price", kind: "push" }]);
+    expect(assertPatch(view, "/shop/2?sort=price")).toBe("/shop/2?sort=price");
+    expect(reply.response.diff).toEqual({ 0: "2", 1: "price" });
     expect(params.slice(2)).toEqual(["/shop/2?sort=price"]);
-    const replace = view.nextPush("live_patch");
-    await view.event("replace");
-    expect((await replace)[4]).toEqual({ to: "/shop/9", kind: "replace" });
-    expect(view.html()).toBe("<h1>Shoe 9</h1><p>sorted by none</p>");
+    await send(view, "replace");
+    expect(payloads(view, "live_patch")[1]).toEqual({ to: "/shop/9", kind: "replace" });
+    expect(view.url).toBe("http://localhost/shop/9");
+    expect(view.render()).toBe("<h1>Shoe 9</h1><p>sorted by none</p>");
   });
 
   test("the client's live_patch {url} runs handleParams; a URL of another view is refused with SB_ERR_NO_ROUTE", async () => {
     params.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
-    const { socket, view } = await h.open("/shop/1");
-    const reply = await socket.push(view.topic, "live_patch", { url: `${h.server.url}/shop/5?sort=size` }, view.joinRef);
-    expect(reply[4]).toEqual({ status: "ok", response: { diff: { 0: "5", 1: "size" } } });
+    t = await createApp({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
+    const view = await live(t.app, "/shop/1");
+    expect(await view.request("live_patch", { url: "http://localhost/shop/5?sort=size" })).toEqual({ status: "ok", response: { diff: { 0: "5", 1: "size" } } });
     expect(params.slice(2)).toEqual(["/shop/5?sort=size"]);
-    for (const url of [`${h.server.url}/about`, "http://elsewhere.example/shop/6", 42]) {
-      const refused = await socket.push(view.topic, "live_patch", { url }, view.joinRef);
-      expect(refused[4]).toEqual({ status: "error", response: { reason: expect.any(String), code: "SB_ERR_NO_ROUTE" } });
+    for (const url of ["http://localhost/about", "http://elsewhere.example/shop/6", 42]) {
+      expect(await view.request("live_patch", { url })).toEqual({ status: "error", response: { reason: expect.any(String), code: "SB_ERR_NO_ROUTE" } });
     }
+    await expect(view.patch("/about")).rejects.toMatchObject({ code: "SB_ERR_TEST_REFUSED", response: { code: "SB_ERR_NO_ROUTE" } });
     expect(params).toHaveLength(3);
     // A patch to the same URL changes nothing and sends nothing.
-    expect((await socket.push(view.topic, "live_patch", { url: "/shop/5?sort=size" }, view.joinRef))[4]).toEqual({ status: "ok", response: {} });
-    expect(view.html()).toBe("<h1>Shoe 5</h1><p>sorted by size</p>");
+    expect(await view.request("live_patch", { url: "/shop/5?sort=size" })).toEqual({ status: "ok", response: {} });
+    expect(view.render()).toBe("<h1>Shoe 5</h1><p>sorted by size</p>");
   });
 
   test("pushPatch to another view's URL becomes live_redirect; pushNavigate pushes live_redirect; redirect pushes redirect", async () => {
-    h = await new Harness().start({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
-    const { socket, view } = await h.open("/shop/1");
-    const first = view.nextPush("live_redirect");
-    await view.event("elsewhere");
-    expect((await first)[4]).toEqual({ to: "/about", kind: "push" });
-    const second = view.nextPush("live_redirect");
-    await view.event("go");
-    expect((await second)[4]).toEqual({ to: "/about", kind: "replace" });
-    const redirect = view.nextPush("redirect");
-    await view.event("leave");
-    expect((await redirect)[4]).toEqual({ to: "/login" });
-    expect(framesOf(socket, view.topic, "live_patch")).toEqual([]);
+    t = await createApp({ liveRoutes: { "/shop/:id": Shop, "/about": About } });
+    const view = await live(t.app, "/shop/1");
+    await send(view, "elsewhere");
+    expect(payloads(view, "live_redirect")).toEqual([{ to: "/about", kind: "push" }]);
+    await send(view, "go");
+    expect(payloads(view, "live_redirect")[1]).toEqual({ to: "/about", kind: "replace" });
+    await send(view, "leave");
+    expect(payloads(view, "redirect")).toEqual([{ to: "/login" }]);
+    expect(payloads(view, "live_patch")).toEqual([]);
+    expect(view.navigations.map((n) => `${n.kind} ${n.to}`)).toEqual(["navigate /about", "navigate /about", "redirect /login"]);
+    assertRedirect(view, "/about");
     // The view is still there until the client leaves it.
-    expect((await view.event("replace"))[4].status).toBe("ok");
-    expect(view.html()).toBe("<h1>Shoe 9</h1><p>sorted by none</p>");
+    expect((await send(view, "replace")).status).toBe("ok");
+    expect(view.render()).toBe("<h1>Shoe 9</h1><p>sorted by none</p>");
   });
 
   test("pushNavigate or redirect during the connected mount answers the join with an error naming where to go", async () => {
@@ -388,20 +387,21 @@ describe("navigation", () => {
       },
       render: () => html`<p>leaving</p>`,
     });
-    h = await new Harness().start({ liveRoutes: { "/moving": Moving, "/leaving": Leaving, "/about": About } });
-    const page = await h.load("/moving");
-    const socket = await h.connect(page);
-    const moving = await h.join(socket, page, "/moving");
-    expect(moving.joinReply![4]).toEqual({ status: "error", response: { live_redirect: { to: "/about", kind: "push" } } });
-    expect(moving.html()).toBe("");
-    const leavingPage = await h.load("/leaving", socket);
-    expect(leavingPage.html).toContain("<p>leaving</p>");
-    const leaving = await h.join(socket, leavingPage, "/leaving");
-    expect(leaving.joinReply![4]).toEqual({ status: "error", response: { redirect: { to: "/login", flash: expect.any(String) } } });
+    t = await createApp({ liveRoutes: { "/moving": Moving, "/leaving": Leaving, "/about": About } });
+    const moving = (await live(t.app, "/moving").catch((error) => error)) as LiveRedirect;
+    expect(moving).toBeInstanceOf(LiveRedirect);
+    expect(joinReply(moving.view!)).toEqual({ status: "error", response: { live_redirect: { to: "/about", kind: "push" } } });
+    expect(toHTML(moving.view!.tree)).toBe("");
+    const socket = moving.view!.socket;
+    const leaving = (await live(t.app, "/leaving", { socket }).catch((error) => error)) as LiveRedirect;
+    expect(leaving.view!.deadHTML).toBe("<p>leaving</p>");
+    expect(joinReply(leaving.view!)).toEqual({ status: "error", response: { redirect: { to: "/login", flash: expect.any(String) } } });
     // Neither stays joined.
-    expect((await socket.push(moving.topic, "event", { type: "click", event: "x", value: {} }, moving.joinRef))[4].response.code).toBe("SB_ERR_UNMATCHED_TOPIC");
-    expect(h.app.switchboard.connections.size).toBe(1);
-    const about = await h.join(socket, { ...page, id: "phx-about" }, "/about");
-    expect(about.html()).toBe("<p>about</p>");
+    expect((await send(moving.view!, "x")).response.code).toBe("SB_ERR_UNMATCHED_TOPIC");
+    expect(t.app.switchboard.connections.size).toBe(1);
+    // Followed as the client does, over the same connection.
+    const about = await followRedirect(moving);
+    expect(about.socket).toBe(socket);
+    expect(about.render()).toBe("<p>about</p>");
   });
 });

@@ -1,15 +1,15 @@
-// Live views as developers write them (live-view.ts), driven over a real websocket: the lifecycle
-// of the HTTP render and the connected render, the page around the dead render, event values as
-// handlers receive them, and replies to client pushes.
+// Live views as developers write them (live-view.ts), driven in-process through the harness: the
+// lifecycle of the HTTP render and the connected render, the page around the dead render, event
+// values as handlers receive them, and replies to client pushes.
 
 import { afterEach, describe, expect, test } from "vitest";
 import { html } from "../../src/switchboard/index.ts";
 import { defineLive, type EventValue, type Params } from "../../src/switchboard/live-view.ts";
-import { Harness } from "../support/live-harness.ts";
-import { loadPage } from "../support/socket-client.ts";
+import { live, LiveRedirect } from "../../src/testing/index.ts";
+import { createApp, type TestApp } from "../support/app.ts";
 
-let h: Harness;
-afterEach(() => h?.close());
+let t: TestApp;
+afterEach(() => t?.close());
 
 describe("lifecycle", () => {
   const calls: string[] = [];
@@ -29,32 +29,29 @@ describe("lifecycle", () => {
 
   test("mount runs for the HTTP render (not connected) and again on join (connected), each followed by handleParams with path and query params", async () => {
     calls.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/items/:id": Item } });
-    const page = await loadPage(h.server, "/items/42?tab=specs&tag=a&tag=b");
+    t = await createApp({ liveRoutes: { "/items/:id": Item } });
+    const view = await live(t.app, "/items/42?tab=specs&tag=a&tag=b");
     expect(calls).toEqual([
       "mount connected=false id=42",
       `params connected=false {"tab":"specs","tag":["a","b"],"id":"42"} /items/42?tab=specs&tag=a&tag=b`,
-    ]);
-    const socket = await h.connect(page);
-    const view = await h.join(socket, page, "/items/42?tab=specs&tag=a&tag=b");
-    expect(calls.slice(2)).toEqual([
       "mount connected=true id=42",
       `params connected=true {"tab":"specs","tag":["a","b"],"id":"42"} /items/42?tab=specs&tag=a&tag=b`,
     ]);
-    expect(view.html()).toBe(`<article data-connected="true"><h1>Item 42</h1><p>specs</p><p>a+b</p></article>`);
+    expect(view.deadHTML).toBe(`<article data-connected="false"><h1>Item 42</h1><p>specs</p><p>a+b</p></article>`);
+    expect(view.render()).toBe(`<article data-connected="true"><h1>Item 42</h1><p>specs</p><p>a+b</p></article>`);
   });
 
   test("subscriptions are made only by the connected mount and end with the view", async () => {
-    h = await new Harness().start({ liveRoutes: { "/items/:id": Item } });
-    const pubsub = () => h.app.switchboard.pubsub;
-    const { page, socket, view } = await h.open("/items/1");
+    t = await createApp({ liveRoutes: { "/items/:id": Item } });
+    const pubsub = t.app.switchboard.pubsub;
+    const view = await live(t.app, "/items/1");
     // The HTTP render ran first and subscribed nothing.
-    expect(pubsub().subscriberCount("items:dead")).toBe(0);
-    expect(pubsub().subscriberCount("items")).toBe(1);
-    expect(page.html).not.toContain("data-connected=\"true\"");
-    await socket.push(view.topic, "phx_leave", {}, view.joinRef);
-    expect(pubsub().subscriberCount()).toBe(0);
-    expect(view.html()).toBe(`<article data-connected="true"><h1>Item 1</h1><p>none</p><p></p></article>`);
+    expect(pubsub.subscriberCount("items:dead")).toBe(0);
+    expect(pubsub.subscriberCount("items")).toBe(1);
+    expect(view.deadHTML).not.toContain(`data-connected="true"`);
+    await view.leave();
+    expect(pubsub.subscriberCount()).toBe(0);
+    expect(view.render()).toBe(`<article data-connected="true"><h1>Item 1</h1><p>none</p><p></p></article>`);
   });
 
   test("the dead render puts the view's content in the main container with a session token, inside the layout with its title", async () => {
@@ -71,22 +68,25 @@ describe("lifecycle", () => {
       },
       render: ({ n }) => html`<p>${n}</p>`,
     });
-    h = await new Harness().start({ liveRoutes: { "/": Titled, "/cart": Retitled } });
-    const page = await loadPage(h.server, "/");
-    expect(page.status).toBe(200);
-    expect(page.headers.get("cache-control")).toBe("no-store");
-    expect(page.id).toMatch(/^phx-/);
-    expect(page.session).not.toBe("");
-    expect(page.html).toContain(`<div id="${page.id}" data-phx-main data-phx-session="${page.session}"><p class="n">3 pairs &amp; more</p></div>`);
-    expect(page.html).toContain("<title>Sneakers</title>");
-    expect(page.html).toContain(`<meta name="csrf-token" content="${page.csrf}"`);
-    const cart = await loadPage(h.server, "/cart", page.cookie);
-    expect(cart.html).toContain("<title>Cart (1)</title>");
+    t = await createApp({ liveRoutes: { "/": Titled, "/cart": Retitled } });
+    const page = await t.app.inject({ method: "GET", url: "/" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["cache-control"]).toBe("no-store");
+    const id = /<div id="(phx-[^"]+)" data-phx-main/.exec(page.body)?.[1];
+    const session = /data-phx-session="([^"]+)"/.exec(page.body)?.[1];
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.body)?.[1];
+    expect(id).toMatch(/^phx-/);
+    expect(session).toBeTruthy();
+    expect(csrf).toBeTruthy();
+    expect(page.body).toContain(`<div id="${id}" data-phx-main data-phx-session="${session}"><p class="n">3 pairs &amp; more</p></div>`);
+    expect(page.body).toContain("<title>Sneakers</title>");
+    const cookie = page.cookies.find((c) => c.name === t.app.switchboard.session.cookie)!;
+    const cart = await t.app.inject({ method: "GET", url: "/cart", cookies: { [cookie.name]: cookie.value } });
+    expect(cart.body).toContain("<title>Cart (1)</title>");
     // The connected render shows the same content.
-    const socket = await h.connect(page);
-    const view = await h.join(socket, page, "/");
-    expect(view.html()).toBe(`<p class="n">3 pairs &amp; more</p>`);
-    expect(view.tree.title).toBe("Sneakers");
+    const view = await live(t.app, "/");
+    expect(view.render()).toBe(`<p class="n">3 pairs &amp; more</p>`);
+    expect(view.title).toBe("Sneakers");
   });
 
   test("a redirect during the HTTP render answers 302 to the target", async () => {
@@ -98,14 +98,17 @@ describe("lifecycle", () => {
       mount: (_c, socket) => socket.pushNavigate("/new"),
       render: () => html`<p>old</p>`,
     });
-    h = await new Harness().start({ liveRoutes: { "/secret": Gate, "/old": Moved } });
-    const gate = await loadPage(h.server, "/secret");
-    expect(gate.status).toBe(302);
-    expect(gate.headers.get("location")).toBe("/login?next=%2Fsecret");
-    expect(gate.html).not.toContain("secret</p>");
-    const moved = await loadPage(h.server, "/old");
-    expect(moved.status).toBe(302);
-    expect(moved.headers.get("location")).toBe("/new");
+    t = await createApp({ liveRoutes: { "/secret": Gate, "/old": Moved } });
+    const gate = await t.app.inject({ method: "GET", url: "/secret" });
+    expect(gate.statusCode).toBe(302);
+    expect(gate.headers.location).toBe("/login?next=%2Fsecret");
+    expect(gate.body).not.toContain("secret</p>");
+    const moved = await t.app.inject({ method: "GET", url: "/old" });
+    expect(moved.statusCode).toBe(302);
+    expect(moved.headers.location).toBe("/new");
+    // live() sees the same: the page redirects instead of rendering.
+    await expect(live(t.app, "/secret")).rejects.toMatchObject({ name: "LiveRedirect", navigation: { kind: "redirect", to: "/login?next=%2Fsecret" } });
+    await expect(live(t.app, "/old")).rejects.toBeInstanceOf(LiveRedirect);
   });
 });
 
@@ -132,33 +135,32 @@ describe("events", () => {
 
   test("phx-value-style object values reach the handler as they were sent", async () => {
     received.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Form } });
-    const { view } = await h.open("/");
-    const reply = await view.event("pick", { id: "7", size: "44" });
-    expect(reply[4].status).toBe("ok");
+    t = await createApp({ liveRoutes: { "/": Form } });
+    const view = await live(t.app, "/");
+    const reply = await view.request("event", { type: "click", event: "pick", value: { id: "7", size: "44" } });
+    expect(reply.status).toBe("ok");
     expect(received).toEqual([{ id: "7", size: "44" }]);
-    expect(view.html()).toBe(`<form phx-submit="save"><output>pick 7</output></form>`);
+    expect(view.render()).toBe(`<form phx-submit="save"><output>pick 7</output></form>`);
   });
 
   test("URL-encoded form values are decoded, repeated names and names ending in [] becoming arrays", async () => {
     received.length = 0;
-    h = await new Harness().start({ liveRoutes: { "/": Form } });
-    const { view } = await h.open("/");
-    await view.event("save", "a=1&b=2&b=3&tags[]=x", { type: "form" });
-    await view.event("save", "name=J%C3%BCrgen+M&note=a%26b%3Dc", { type: "form" });
+    t = await createApp({ liveRoutes: { "/": Form } });
+    const view = await live(t.app, "/");
+    await view.pushEvent("form", "save", "a=1&b=2&b=3&tags[]=x");
+    await view.pushEvent("form", "save", "name=J%C3%BCrgen+M&note=a%26b%3Dc");
     expect(received).toEqual([{ a: "1", b: ["2", "3"], tags: ["x"] }, { name: "Jürgen M", note: "a&b=c" }]);
-    expect(view.html()).toBe(`<form phx-submit="save"><output>save {&quot;name&quot;:&quot;Jürgen M&quot;,&quot;note&quot;:&quot;a&amp;b=c&quot;}</output></form>`);
+    expect(view.render()).toBe(`<form phx-submit="save"><output>save {&quot;name&quot;:&quot;Jürgen M&quot;,&quot;note&quot;:&quot;a&amp;b=c&quot;}</output></form>`);
   });
 
   test("a handler's {reply} travels beside the diff in the event's reply", async () => {
-    h = await new Harness().start({ liveRoutes: { "/": Form } });
-    const { view } = await h.open("/");
-    const reply = await view.event("ask", { q: "meaning" });
-    expect(reply[4]).toEqual({ status: "ok", response: { diff: { 0: "asked meaning" }, reply: { answer: 42, q: "meaning" } } });
+    t = await createApp({ liveRoutes: { "/": Form } });
+    const view = await live(t.app, "/");
+    const ask = { type: "hook", event: "ask", value: { q: "meaning" } };
+    expect(await view.request("event", ask)).toEqual({ status: "ok", response: { diff: { 0: "asked meaning" }, reply: { answer: 42, q: "meaning" } } });
     // A reply without any change carries no diff.
-    const again = await view.event("ask", { q: "meaning" });
-    expect(again[4]).toEqual({ status: "ok", response: { reply: { answer: 42, q: "meaning" } } });
-    expect(view.html()).toBe(`<form phx-submit="save"><output>asked meaning</output></form>`);
+    expect(await view.request("event", ask)).toEqual({ status: "ok", response: { reply: { answer: 42, q: "meaning" } } });
+    expect(view.render()).toBe(`<form phx-submit="save"><output>asked meaning</output></form>`);
   });
 });
 

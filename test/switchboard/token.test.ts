@@ -147,4 +147,10 @@ describe("randomId", () => {
     expect(ids.size).toBe(100);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
+
+  test("stays unique and of the asked size across refills of its byte pool, for small and large sizes", () => {
+    const ids = Array.from({ length: 3000 }, (_, i) => randomId([9, 16, 300][i % 3]));
+    expect(new Set(ids).size).toBe(3000);
+    ids.forEach((id, i) => expect(Buffer.from(id, "base64url")).toHaveLength([9, 16, 300][i % 3]!));
+  });
 });
