@@ -1,0 +1,27 @@
+// The store's PubSub topics and messages. A node that commits a change tells every node (itself
+// included) which rows changed; each node re-reads them into its memory and then tells its own
+// pages precisely what changed for shoppers. Carts have a topic each, for all of a shopper's tabs.
+
+import type { Level } from "./levels.ts";
+
+/** Cluster-wide, after a commit: re-read these rows. */
+export const COMMITTED_TOPIC = "store:committed";
+export interface Committed {
+  readonly products?: readonly number[];
+  readonly items?: readonly number[];
+}
+
+/** Node-local, after the re-read: what pages show changed. */
+export const INVENTORY_TOPIC = "store:inventory";
+export type InventoryEvent =
+  | { readonly type: "released"; readonly productId: number }
+  | { readonly type: "scheduled"; readonly productId: number; readonly releaseAt: string | null }
+  | { readonly type: "level"; readonly productId: number; readonly itemId: number; readonly level: Level; readonly previous: Level }
+  /** The whole inventory was loaded again (after an outage): re-read everything. */
+  | { readonly type: "reloaded" };
+
+/** Cluster-wide: a cart changed (item added or removed, emptied by checkout). */
+export const cartTopic = (cartId: string) => `store:cart:${cartId}`;
+export interface CartChanged {
+  readonly cartId: string;
+}
