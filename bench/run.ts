@@ -18,6 +18,9 @@ export interface ScenarioResult {
 
 const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   engine: async () => (await import("./engine.ts")).runEngine(),
+  runtime: async () => (await import("./runtime.ts")).runRuntime(),
+  harness: async () => (await import("./harness.ts")).runHarness(),
+  client: async () => (await import("./client.ts")).runClient(),
 };
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "results");
