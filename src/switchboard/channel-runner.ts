@@ -29,6 +29,11 @@ export class ChannelRunner extends ChannelProcess {
       get pubsub() {
         return self.pubsub;
       },
+      track: (t, key, meta = {}) => void connection.endpoint.presence.track(self, t, key, meta),
+      untrack: (t, key) => connection.endpoint.presence.untrack(self, t, key),
+      get presence() {
+        return connection.endpoint.presence;
+      },
     };
   }
 

@@ -7,6 +7,7 @@ import { sbError } from "./errors.ts";
 import { encodeFrame } from "./frame.ts";
 import { Mailbox } from "./mailbox.ts";
 import { CLOSE, ERROR, REPLY, type Frame } from "./protocol.ts";
+import type { Presence } from "./presence.ts";
 import type { Message, PubSub, Subscriber } from "./pubsub.ts";
 import type { Connection } from "./connection.ts";
 
@@ -61,6 +62,10 @@ export interface ChannelSocket<A extends Record<string, unknown> = Record<string
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   readonly pubsub: PubSub;
+  /** Tracks this channel's presence under `topic`/`key`; it ends with the channel. */
+  track(topic: string, key: string, meta?: Record<string, unknown>): void;
+  untrack(topic: string, key: string): void;
+  readonly presence: Presence;
 }
 
 export interface ChannelDefinition<A extends Record<string, unknown> = Record<string, unknown>> {
@@ -175,6 +180,7 @@ export abstract class ChannelProcess implements Subscriber {
     this.mailbox.close();
     for (const topic of this.subscriptions) this.pubsub.unsubscribe(topic, this);
     this.subscriptions.clear();
+    this.connection.endpoint.presence.untrackAll(this);
     try {
       this.terminate(reason);
     } catch (error) {

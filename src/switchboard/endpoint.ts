@@ -8,6 +8,7 @@ import type { ChannelDefinition, ChannelProcess } from "./channel.ts";
 import { CloseCode, Connection, socketTopic, type ConnectInfo, type Transport } from "./connection.ts";
 import { sbError } from "./errors.ts";
 import { LIVE_TOPIC_PREFIX } from "./protocol.ts";
+import { Presence } from "./presence.ts";
 import { PubSub } from "./pubsub.ts";
 import { DEV_SECRET, Signer } from "./token.ts";
 import { LiveProcess } from "./live-process.ts";
@@ -56,6 +57,8 @@ export interface EndpointOptions {
   connect?: ConnectHook;
   limits?: Partial<Limits>;
   session?: Partial<SessionConfig>;
+  /** This server's name in a cluster (default: random). */
+  node?: string;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -63,6 +66,7 @@ const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 export class Endpoint {
   readonly signer: Signer;
   readonly pubsub: PubSub;
+  readonly presence: Presence;
   readonly log: Logger;
   readonly limits: Limits;
   readonly production: boolean;
@@ -83,6 +87,7 @@ export class Endpoint {
     this.signer = new Signer(secret);
     this.log = options.log ?? silent;
     this.pubsub = options.pubsub ?? new PubSub({ onError: (err) => this.log.error({ err }, "subscriber failed") });
+    this.presence = new Presence(this.pubsub, options.node);
     this.limits = { ...defaultLimits, ...options.limits };
     this.session = { ...defaultSessionConfig, ...options.session };
     this.#connect = options.connect ?? (() => ({}));

@@ -16,5 +16,6 @@ export { defineLive, type LiveView, type LiveSocket, type MountContext, type Par
 export { defineComponent, liveComponent, type LiveComponent, type ComponentSocket } from "./live-component.ts";
 export { defineChannel, reply, stop, type ChannelDefinition, type ChannelSocket } from "./channel.ts";
 export { PubSub, type Message, type Subscriber } from "./pubsub.ts";
+export { Presence, PRESENCE_DIFF, type PresenceList, type PresenceDiff, type Meta } from "./presence.ts";
 export { Signer, randomId } from "./token.ts";
 export type { ConnectInfo, Transport } from "./connection.ts";

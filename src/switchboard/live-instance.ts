@@ -375,6 +375,26 @@ class LiveSocketImpl<A extends object> implements LiveSocket<A> {
     this.#instance.events.push([event, payload]);
   }
 
+  get presence() {
+    return this.#instance.endpoint.presence;
+  }
+
+  /** Presence, like subscriptions, exists only for connected views. */
+  track(topic: string, key: string, meta: Record<string, unknown> = {}): void {
+    const host = this.#instance.host;
+    if (host) this.presence.track(host.self, topic, key, meta);
+  }
+
+  updatePresence(topic: string, key: string, meta: Record<string, unknown>): void {
+    const host = this.#instance.host;
+    if (host) this.presence.update(host.self, topic, key, meta);
+  }
+
+  untrack(topic: string, key: string): void {
+    const host = this.#instance.host;
+    if (host) this.presence.untrack(host.self, topic, key);
+  }
+
   pushPatch(to: string, options: NavigateOptions = {}): void {
     this.#instance.navigation = { kind: "patch", to: checkPath(to), replace: options.replace ?? false };
   }

@@ -3,6 +3,7 @@
 // live-instance.ts (shared by the HTTP render and the connected process).
 
 import type { TemplateResult } from "./template.ts";
+import type { Presence } from "./presence.ts";
 import type { Message, PubSub } from "./pubsub.ts";
 import type { LiveComponent } from "./live-component.ts";
 import { sbError } from "./errors.ts";
@@ -70,6 +71,12 @@ export interface LiveSocket<A extends object> {
   sendInfo(event: string, payload?: unknown, delayMs?: number): () => void;
   /** Runs `task` without blocking the view; `done` runs in the view's turn with the outcome. */
   startAsync<T>(task: () => Promise<T>, done: (outcome: AsyncOutcome<T>, socket: LiveSocket<A>) => void): void;
+  /** Tracks this view's presence under `topic`/`key` (connected views only); it ends with the view. */
+  track(topic: string, key: string, meta?: Record<string, unknown>): void;
+  /** Replaces the metadata this view tracks under `topic`/`key`. */
+  updatePresence(topic: string, key: string, meta: Record<string, unknown>): void;
+  untrack(topic: string, key: string): void;
+  readonly presence: Presence;
   /** Updates a stateful component of this view with new props. */
   sendUpdate<P extends object>(component: LiveComponent<P, any>, id: string | number, props: Partial<P>): void;
 }
