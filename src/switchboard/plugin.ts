@@ -44,6 +44,11 @@ export interface SwitchboardOptions extends EndpointOptions {
   title?: string;
   /** Session data for a browser that has no session yet (e.g. a new cart id). */
   initSession?: (request: FastifyRequest) => Record<string, unknown>;
+  /**
+   * Data for this page's live session only (signed into the page's session token, not the cookie),
+   * e.g. { admin: true } after this request passed an admin check. Views read it in `session`.
+   */
+  liveSession?: (request: FastifyRequest) => Record<string, unknown>;
   /** Origins allowed to open the websocket (default: the request's own host, http or https). */
   origins?: readonly string[];
   /** Where the client script is served. */
@@ -81,6 +86,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
   const layout = options.layout ?? defaultLayout;
   if (typeof layout !== "function") throw sbError("SB_ERR_OPTION", "layout", "a function (props) => html`...`", typeof layout);
   const initSession = options.initSession ?? (() => ({}));
+  const liveSession = options.liveSession ?? (() => ({}));
   const socketPath = options.socketPath ?? "/live/websocket";
   const clientScript = options.clientScript ?? "/assets/switchboard.js";
   const scripts = raw(`<script defer src="${clientScript}"></script>`);
@@ -110,7 +116,8 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
   }
 
   async function liveRender(request: FastifyRequest, reply: FastifyReply, view: LiveView<any, any>, pathParams: Record<string, string>) {
-    const session = loadSession(request, reply);
+    const cookieSession = loadSession(request, reply);
+    const session = { ...cookieSession, data: { ...cookieSession.data, ...liveSession(request) } };
     const flash = readFlash(endpoint, request.cookies[FLASH_COOKIE]);
     if (request.cookies[FLASH_COOKIE]) reply.clearCookie(FLASH_COOKIE, { path: "/" });
     const url = new URL(request.url, `${request.protocol}://${request.host}`);

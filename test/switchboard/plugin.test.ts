@@ -249,3 +249,26 @@ describe("plugin: client bundle, protocol version and flash on redirect", () => 
     expect(forged.html).toContain('<p class="flash">none</p>');
   });
 });
+
+describe("plugin: liveSession", () => {
+  test("data from liveSession reaches the view's session for this page only, signed, and survives the join", async () => {
+    const { live } = await import("../../src/testing/index.ts");
+    const Who = defineLive({
+      mount({ session }) {
+        if (session.admin !== true) throw new Error("not an admin");
+      },
+      render: () => html`<p>admin page</p>`,
+    });
+    const app = Fastify();
+    await app.register(switchboard, {
+      liveRoutes: { "/admin": Who },
+      liveSession: (request) => (request.headers["x-admin"] === "yes" ? { admin: true } : {}),
+    });
+    const view = await live(app, "/admin", { headers: { "x-admin": "yes" } });
+    expect(view.render()).toBe("<p>admin page</p>");
+    // The same browser without the header gets no admin session: the cookie never carried it.
+    const plain = await app.inject({ method: "GET", url: "/admin", cookies: view.cookies });
+    expect(plain.statusCode).toBe(500);
+    await app.close();
+  });
+});
