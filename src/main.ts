@@ -1,4 +1,5 @@
-// `npm start`: serves the app on HOST:PORT (default 127.0.0.1:4000) and stops cleanly on SIGINT/SIGTERM.
+// `npm start`: serves the app on HOST:PORT (default 127.0.0.1:4000) and stops cleanly on SIGINT/SIGTERM
+// (closing the store, so the embedded database's files are left whole and DATA_DIR/server.json goes).
 
 import { buildApp } from "./app.ts";
 
@@ -9,7 +10,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const app = await buildApp({}, { logger: { level: process.env.LOG_LEVEL ?? "info" } });
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp({}, { logger: { level: process.env.LOG_LEVEL ?? "info" } });
+} catch (err) {
+  console.error(`could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -32,5 +39,6 @@ try {
   app.log.info(`Switchboard listening on ${address}`);
 } catch (err) {
   app.log.error(err);
+  await app.close().catch(() => {});
   process.exit(1);
 }

@@ -5,6 +5,9 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.ts";
 import { LiveClient, loadPage, TestSocket, type TestServer } from "./support/socket-client.ts";
 
+// The store's embedded database in memory: tests never write into .data/.
+const inMemory = { store: { dataDir: "memory://" } };
+
 let app: FastifyInstance | null = null;
 afterEach(async () => {
   await app?.close();
@@ -13,7 +16,7 @@ afterEach(async () => {
 
 describe("counter demo page", () => {
   it("renders the count from the query, escaped and with no-store caching", async () => {
-    app = await buildApp();
+    app = await buildApp(inMemory);
     const response = await app.inject({ method: "GET", url: "/?count=7" });
     expect(response.statusCode).toBe(200);
     expect(response.headers["cache-control"]).toBe("no-store");
@@ -25,7 +28,7 @@ describe("counter demo page", () => {
   });
 
   it("treats a count that is not a safe integer as 0", async () => {
-    app = await buildApp();
+    app = await buildApp(inMemory);
     for (const bad of ["abc", "1e9", "<script>", "99999999999999999999"]) {
       const response = await app.inject({ method: "GET", url: `/?count=${encodeURIComponent(bad)}` });
       expect(response.body).toContain('<span class="counter__value">0</span>');
@@ -33,7 +36,7 @@ describe("counter demo page", () => {
   });
 
   it("counts live over the websocket, starting from the URL's count", async () => {
-    app = await buildApp();
+    app = await buildApp(inMemory);
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
     const server: TestServer = { app, url, close: async () => {} };
     const page = await loadPage(server, "/?count=41");
@@ -51,7 +54,7 @@ describe("counter demo page", () => {
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = "production";
     try {
-      await expect(buildApp({})).rejects.toMatchObject({ code: "SB_ERR_SECRET_REQUIRED" });
+      await expect(buildApp(inMemory)).rejects.toMatchObject({ code: "SB_ERR_SECRET_REQUIRED" });
     } finally {
       process.env.NODE_ENV = previous;
     }

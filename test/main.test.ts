@@ -3,11 +3,25 @@
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Each server gets its own embedded database folder, removed afterwards: never .data/.
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "sb-main-"));
+  dataDirs.push(dir);
+  return dir;
+}
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, DATABASE_URL: "", DATA_DIR: dataDir(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -43,7 +57,7 @@ describe("npm start", () => {
 
   it("refuses an invalid PORT with a clear message", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, PORT: "not-a-port" },
+      env: { ...process.env, DATABASE_URL: "", DATA_DIR: dataDir(), PORT: "not-a-port" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

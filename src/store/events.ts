@@ -22,6 +22,8 @@ export type InventoryEvent =
 
 /** Cluster-wide: a cart changed (item added or removed, emptied by checkout). */
 export const cartTopic = (cartId: string) => `store:cart:${cartId}`;
+/** The event name on a cart's topic. */
+export const CART_CHANGED = "changed";
 export interface CartChanged {
   readonly cartId: string;
 }
