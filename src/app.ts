@@ -1,16 +1,21 @@
-// Builds the fastify application that `npm start` serves: the live routes (for now the counter
-// demo), and Sneakers23's store opened from configuration (migrated, seeded when empty, its
-// inventory loaded) with the local endpoint the store CLI talks to. Closing the app closes both.
+// Builds the fastify application that `npm start` serves: Sneakers23's store opened from
+// configuration (migrated, seeded when empty, its inventory loaded), its pages as live routes on
+// the store's PubSub, the stylesheet and images, the admin's credentials check, and the local
+// endpoint the store CLI talks to. Closing the app closes all of it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { switchboard } from "./switchboard/index.ts";
+import fastifyStatic from "@fastify/static";
+import type { FastifyRequest } from "fastify";
+import { fileURLToPath } from "node:url";
+import { PubSub, randomId, switchboard } from "./switchboard/index.ts";
+import { isAdmin, requireAdmin } from "./store/admin-auth.ts";
 import { registerCliEndpoint } from "./store/cli-endpoint.ts";
 import { readConfig, type StoreConfig } from "./store/config.ts";
 import { claimFolder, type FolderClaim } from "./store/server-file.ts";
 import { isMemoryDir, openStore, type Store } from "./store/store.ts";
-import { Counter } from "../live/counter.ts";
+import { storePages, type StorePages } from "../live/routes.ts";
 import { layout } from "../templates/layout.ts";
 
 export interface AppOptions {
@@ -28,35 +33,79 @@ declare module "fastify" {
 
 export async function buildApp(options: AppOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(server);
-  await app.register(switchboard, {
-    secret: options.secret ?? process.env.SECRET_KEY_BASE,
-    liveRoutes: { "/": Counter },
-    layout,
-  });
   const config = { ...readConfig(), ...options.store };
   // The embedded database's folder belongs to this process from before it is opened until after
   // it is closed; the store CLI reads DATA_DIR/server.json to reach the server instead.
   const claim = config.databaseUrl || isMemoryDir(config.dataDir) ? null : claimFolder(config.dataDir);
   let store: Store;
   try {
-    store = await openStore({ config, pubsub: app.switchboard.pubsub, seed: true, log: app.log });
+    const pubsub = new PubSub({ onError: (err, message) => app.log.error({ err, topic: message.topic }, "a subscriber failed") });
+    store = await openStore({ config, pubsub, seed: true, log: app.log });
   } catch (error) {
     claim?.release();
     throw error;
   }
   app.log.info(`store: ${describe(config)}, ${store.inventory.products().length} products`);
   app.decorate("store", store);
-  app.addHook("onClose", async () => {
-    try {
-      await store.close();
-    } finally {
-      claim?.release();
-    }
+  const pages = storePages(store);
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      pages.clock.stop();
+      try {
+        await store.close();
+      } finally {
+        claim?.release();
+      }
+    })());
+  app.addHook("onClose", close);
+  try {
+    const token = await registerPages(app, { options, config, store, pages });
+    if (claim) app.addHook("onListen", async () => claim.publish((app.server.address() as AddressInfo).port, token));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return app;
+}
+
+interface Parts {
+  readonly options: AppOptions;
+  readonly config: StoreConfig;
+  readonly store: Store;
+  readonly pages: StorePages;
+}
+
+/** Registers the store's routes; returns the token of the CLI's local endpoint. */
+async function registerPages(app: FastifyInstance, { options, config, store, pages }: Parts): Promise<string> {
+  const admin = requireAdmin(config);
+  app.addHook("onRoute", (route) => {
+    if (route.url === ADMIN_PATH) route.preHandler = [admin];
   });
+  await app.register(switchboard, {
+    secret: options.secret ?? process.env.SECRET_KEY_BASE,
+    production: config.production,
+    pubsub: store.pubsub,
+    liveRoutes: pages.routes,
+    layout,
+    title: "Sneakers23",
+    // The shopper's cart id lives in the signed session cookie from the first page view on.
+    initSession: () => ({ cartId: randomId(18) }),
+    // Only a page served after the credentials check carries { admin: true } to its live join.
+    liveSession: (request: FastifyRequest) => (isAdminPage(request) && isAdmin(request, config) ? { admin: true } : {}),
+  });
+  await app.register(fastifyStatic, { root: STATIC_ROOT, wildcard: false, maxAge: "1h" });
   const token = randomBytes(32).toString("base64url");
   registerCliEndpoint(app, { store, token });
-  if (claim) app.addHook("onListen", async () => claim.publish((app.server.address() as AddressInfo).port, token));
-  return app;
+  await app.after();
+  return token;
+}
+
+const ADMIN_PATH = "/admin";
+const STATIC_ROOT = fileURLToPath(new URL("../templates/static/", import.meta.url));
+
+function isAdminPage(request: FastifyRequest): boolean {
+  return request.routeOptions.url === ADMIN_PATH;
 }
 
 function describe(config: StoreConfig): string {

@@ -138,6 +138,24 @@ export class Carts {
     return lines;
   }
 
+  /**
+   * The same lines with availability read again from the inventory's memory (after a stock or
+   * release change); a line that did not change, and the array when none did, stay identical.
+   */
+  refresh(lines: readonly CartLine[]): readonly CartLine[] {
+    let changed = false;
+    const next = lines.map((line) => {
+      const item = this.#inventory.item(line.itemId);
+      const product = item && this.#inventory.product(item.productId);
+      if (!item || !product) return line;
+      const fresh = cartLine(item, product, line.addedAt);
+      if (sameLine(line, fresh)) return line;
+      changed = true;
+      return fresh;
+    });
+    return changed ? next : lines;
+  }
+
   #refusalFromMemory(itemId: number): Refusal | null {
     const item = this.#inventory.item(itemId);
     if (!item) return refuse("unknown");
@@ -171,6 +189,10 @@ function cartLine(item: Item, product: Product, addedAt: Date): CartLine {
     available: item.released && item.count > 0,
     addedAt,
   };
+}
+
+function sameLine(a: CartLine, b: CartLine): boolean {
+  return a.count === b.count && a.level === b.level && a.released === b.released && a.price === b.price && a.brand === b.brand && a.name === b.name && a.color === b.color;
 }
 
 const refusalMessages: Record<Exclude<AddRefusal, "full" | "failed">, string> = {

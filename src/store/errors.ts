@@ -13,6 +13,8 @@ const codes = {
     `A scheduled release needs a valid date and time, or null to clear the schedule; received ${got}. Give an ISO time such as 2030-01-01T12:00:00Z.`,
   STORE_ERR_ALREADY_RELEASED: (id: string) =>
     `The product ${id} is already released, so it cannot be scheduled for release. Schedule an unreleased product, or leave this one as it is.`,
+  STORE_ERR_ADMIN_AUTH: (url: string) =>
+    `The admin page ${url} was requested without the admin's credentials. Sign in with ADMIN_USER and ADMIN_PASSWORD from the server's configuration (HTTP Basic).`,
 } as const;
 
 export type StoreErrorCode = keyof typeof codes;
@@ -23,6 +25,7 @@ const shopperMessages: Record<StoreErrorCode, string> = {
   STORE_ERR_UNKNOWN_ITEM: "That size is not in our catalog.",
   STORE_ERR_RELEASE_AT: "That release time is not valid.",
   STORE_ERR_ALREADY_RELEASED: "That shoe is already released.",
+  STORE_ERR_ADMIN_AUTH: "This page is for the shop's staff only.",
 };
 
 /** Every error the store raises on purpose carries one of the registry's codes. */
