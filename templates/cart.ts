@@ -18,7 +18,7 @@ export const cartLine = (line: CartLine, target: number) => html`
   <div key=${line.itemId} class=${line.available ? "cart-item" : "cart-item cart-item-out"} data-item-id=${line.itemId}>
     <div class="cart-item__name">${line.brand} ${line.name}</div>
     <div class="cart-item__price">${dollars(line.price)}</div>
-    <div class="cart-item__meta">Size ${line.size} · ${line.color}${line.available ? null : html` · <strong>sold out</strong>`}</div>
+    <div class="cart-item__meta">Size ${line.size} · ${line.color}${line.available ? null : html` · <strong>${line.released ? "sold out" : "not released yet"}</strong>`}</div>
     <button type="button" class="cart-item__remove" phx-click="remove" phx-value-item=${line.itemId} phx-target=${target}
       aria-label=${`Remove ${line.brand} ${line.name} size ${line.size}`}>Remove</button>
   </div>`;
