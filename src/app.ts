@@ -52,6 +52,7 @@ export async function buildApp(options: AppOptions = {}, server: FastifyServerOp
   const close = () =>
     (closing ??= (async () => {
       pages.clock.stop();
+      pages.node.untrack();
       try {
         await store.close();
       } finally {
@@ -94,6 +95,8 @@ async function registerPages(app: FastifyInstance, { options, config, store, pag
     // Only a page served after the credentials check carries { admin: true } to its live join.
     liveSession: (request: FastifyRequest) => (isAdminPage(request) && isAdmin(request, config) ? { admin: true } : {}),
   });
+  // The admin lists connected nodes from Presence; this one is tracked until the app closes.
+  pages.node.track(app.switchboard.presence);
   await app.register(fastifyStatic, { root: STATIC_ROOT, wildcard: false, maxAge: "1h" });
   const token = randomBytes(32).toString("base64url");
   registerCliEndpoint(app, { store, token });

@@ -20,6 +20,17 @@ export type InventoryEvent =
   /** The whole inventory was loaded again (after an outage): re-read everything. */
   | { readonly type: "reloaded" };
 
+/**
+ * Node-local, after a re-read that found counts lower: units sold (by any node or tool) and when
+ * this node saw it. Apart from INVENTORY_TOPIC, so a sale that changes no level wakes no page.
+ */
+export const SALES_TOPIC = "store:sales";
+export interface Sales {
+  readonly units: number;
+  /** Epoch milliseconds of the re-read. */
+  readonly at: number;
+}
+
 /** Cluster-wide: a cart changed (item added or removed, emptied by checkout). */
 export const cartTopic = (cartId: string) => `store:cart:${cartId}`;
 /** The event name on a cart's topic. */

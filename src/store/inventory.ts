@@ -1,13 +1,13 @@
 // One node's inventory: the catalog and its stock in memory, which pages read, kept current by
-// re-reading the rows each committed change names (COMMITTED_TOPIC) and then telling pages what
-// changed (INVENTORY_TOPIC). Writes go to the database and are announced after they commit; while
-// the database is lost they fail (STORE_ERR_DB_UNAVAILABLE) and loading is retried until it works.
+// re-reading the rows each committed change names (COMMITTED_TOPIC), then telling pages what
+// changed (INVENTORY_TOPIC) and the sales meter how many units sold (SALES_TOPIC). Writes go to
+// the database, announced after they commit; while it is lost they fail and loading is retried.
 
 import type { Logger } from "../switchboard/endpoint.ts";
 import type { Message, PubSub, Subscriber } from "../switchboard/pubsub.ts";
 import type { Database, StoreDb } from "./database.ts";
 import { storeError, unavailable, isConnectionError, StoreError } from "./errors.ts";
-import { COMMITTED_TOPIC, INVENTORY_TOPIC, type Committed, type InventoryEvent } from "./events.ts";
+import { COMMITTED_TOPIC, INVENTORY_TOPIC, SALES_TOPIC, type Committed, type InventoryEvent, type Sales } from "./events.ts";
 import type { Level } from "./levels.ts";
 import { decrementStock, itemExists, readItems, readProducts, readReleased, releaseProduct, releaseScheduled, setReleaseAt } from "./inventory-queries.ts";
 import { ReleaseScheduler } from "./release-scheduler.ts";
@@ -309,6 +309,7 @@ export class Inventory {
         const product = this.#snapshot.product(id);
         if (product) this.#scheduler?.update(product);
       }
+      if (result.sold > 0) this.#deliverSales({ units: result.sold, at: Date.now() });
       for (const event of result.events) this.#deliver(event);
     } catch (error) {
       if (isConnectionError(error) || error instanceof TimeoutError) this.#lost(error);
@@ -346,6 +347,10 @@ export class Inventory {
 
   #deliver(event: InventoryEvent): void {
     this.#pubsub.deliverLocal({ topic: INVENTORY_TOPIC, event: event.type, payload: event }, null);
+  }
+
+  #deliverSales(sales: Sales): void {
+    this.#pubsub.deliverLocal({ topic: SALES_TOPIC, event: "sold", payload: sales }, null);
   }
 
   // --- Database access -----------------------------------------------------------------------

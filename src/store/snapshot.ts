@@ -1,7 +1,7 @@
 // One immutable picture of the catalog and its stock, as pages read it. A change makes a new
 // snapshot that replaces only the changed items, their products and the products array; every
 // other object stays identical (===), so memoised templates re-render only what changed. Pure:
-// rows in, snapshot and the shopper-visible events out.
+// rows in; out come the next snapshot, the shopper-visible events and how many units sold.
 
 import type { InventoryEvent } from "./events.ts";
 import { levelOf, type Level } from "./levels.ts";
@@ -67,6 +67,14 @@ export interface Reread {
   readonly items: readonly ItemRow[];
 }
 
+/** What applying re-read rows gives: the next snapshot, what pages hear, and units sold. */
+export interface Applied {
+  readonly snapshot: Snapshot;
+  readonly events: InventoryEvent[];
+  /** Units sold by the change: the sum of the items' count decreases. */
+  readonly sold: number;
+}
+
 export class Snapshot {
   static readonly empty = new Snapshot(Object.freeze([]), new Map(), new Map());
 
@@ -121,15 +129,17 @@ export class Snapshot {
   }
 
   /**
-   * Applies re-read rows. Returns the next snapshot and the events pages need, or null when the
-   * change is structural (a row appeared, vanished or moved to another product): load everything.
+   * Applies re-read rows. Returns the next snapshot, the events pages need and the units sold (the
+   * sum of the counts' decreases; a restock counts nothing), or null when the change is
+   * structural (a row appeared, vanished or moved to another product): load everything.
    */
-  apply(reread: Reread): { snapshot: Snapshot; events: InventoryEvent[] } | null {
+  apply(reread: Reread): Applied | null {
     const productRows = new Map(reread.products.map((row) => [row.id, row]));
     const itemRows = new Map(reread.items.map((row) => [row.id, row]));
     const next = new Map<number, Product>();
     const events: InventoryEvent[] = [];
     let otherChange = false;
+    let sold = 0;
 
     for (const id of reread.productIds) {
       const row = productRows.get(id);
@@ -150,6 +160,7 @@ export class Snapshot {
       const old = this.item(id);
       if (!row || !old || row.productId !== old.productId || row.size !== old.size || row.sku !== old.sku) return null;
       const item = itemFrom(row, (next.get(row.productId) ?? old).released);
+      sold += Math.max(0, old.count - item.count);
       // "out" is never missed: published after every change that leaves the item at 0.
       if (item.level !== old.level || item.level === "out") {
         events.push({ type: "level", productId: item.productId, itemId: id, level: item.level, previous: old.level });
@@ -160,10 +171,10 @@ export class Snapshot {
     }
 
     if (otherChange) events.push({ type: "reloaded" });
-    if (next.size === 0) return { snapshot: this, events };
+    if (next.size === 0) return { snapshot: this, events, sold };
     const products = this.products.map((p) => (next.has(p.id) ? Object.freeze(next.get(p.id)!) : p));
     if (products.some((p, i) => p.order !== this.products[i]!.order)) products.sort(byDisplayOrder);
-    return { snapshot: Snapshot.#index(Object.freeze(products)), events };
+    return { snapshot: Snapshot.#index(Object.freeze(products)), events, sold };
   }
 }
 

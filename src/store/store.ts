@@ -1,6 +1,6 @@
 // The store opened as one unit, for the server and the CLI alike: the database (migrated, and
-// seeded when empty if asked), the in-memory inventory, carts and checkout on one PubSub, and
-// the operator's operations (release, schedule, seed) as messages for a person to read.
+// seeded when empty if asked), the in-memory inventory, its sales meter, carts and checkout on one
+// PubSub, and the operator's operations (release, schedule, seed) as messages for a person to read.
 
 import { join } from "node:path";
 import type { Logger } from "../switchboard/endpoint.ts";
@@ -10,6 +10,7 @@ import { Checkout } from "./checkout.ts";
 import type { StoreConfig } from "./config.ts";
 import { openDatabase, type Database } from "./database.ts";
 import { Inventory } from "./inventory.ts";
+import { SalesMeter } from "./sales.ts";
 import { seed, seedIfEmpty, type SeedOptions } from "./seed.ts";
 
 export interface StoreOptions {
@@ -37,6 +38,8 @@ export interface Store {
   readonly database: Database;
   readonly pubsub: PubSub;
   readonly inventory: Inventory;
+  /** Units sold per second on this node's view of the inventory (from any source). */
+  readonly sales: SalesMeter;
   readonly carts: Carts;
   readonly checkout: Checkout;
   readonly operations: Operations;
@@ -53,25 +56,30 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const { config } = options;
   const pubsub = options.pubsub ?? new PubSub();
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: options.poolSize } : { dataDir: pgliteDir(config.dataDir) });
+  const sales = new SalesMeter(pubsub);
   try {
     await database.migrate();
     if (options.seed) await seedIfEmpty(database.db);
+    sales.start();
     const inventory = await Inventory.start({ database, pubsub, log: options.log, scheduler: options.scheduler });
     const store: Store = {
       config,
       database,
       pubsub,
       inventory,
+      sales,
       carts: new Carts({ db: database.db, inventory, pubsub, maxItems: config.maxCartItems }),
       checkout: new Checkout({ db: database.db, inventory, pubsub }),
       operations: operations(database, inventory),
       async close() {
         await inventory.stop();
+        sales.stop();
         await database.close();
       },
     };
     return store;
   } catch (error) {
+    sales.stop();
     await database.close().catch(() => {});
     throw error;
   }

@@ -91,6 +91,17 @@ describe("Snapshot.apply", () => {
     expect(scheduled.snapshot.apply(reread([product(2)], []))!.events).toEqual([{ type: "scheduled", productId: 2, releaseAt: null }]);
   });
 
+  test("units sold: the sum of the counts' decreases; a restock or a release sells nothing", () => {
+    // Item 1: 600 → 590 (10 sold); item 3: 200 → 199 (1 sold); item 4: 1 → 0 (1 sold).
+    const sold = base.apply(reread([], [item(1, 1, "6.5", 590), item(3, 1, "10", 199), item(4, 2, "6", 0)]))!;
+    expect(sold.sold).toBe(12);
+    // A restock of one and a sale of another in the same re-read: only the sale counts.
+    expect(base.apply(reread([], [item(1, 1, "6.5", 900), item(3, 1, "10", 150)]))!.sold).toBe(50);
+    expect(base.apply(reread([], [item(1, 1, "6.5", 601)]))!.sold).toBe(0);
+    expect(base.apply(reread([], [item(2, 1, "6", 0)]))!.sold).toBe(0);
+    expect(base.apply(reread([product(1, { released: true })], []))!.sold).toBe(0);
+  });
+
   test("other product changes ask pages to re-read everything; a new display order re-sorts", () => {
     const result = base.apply(reread([product(1, { order: 9, price: 99 })], []))!;
     expect(result.events).toEqual([{ type: "reloaded" }]);
