@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import fastifyStatic from "@fastify/static";
 import type { FastifyRequest } from "fastify";
 import { fileURLToPath } from "node:url";
-import { PubSub, randomId, switchboard } from "./switchboard/index.ts";
+import { randomId, switchboard } from "./switchboard/index.ts";
+import { clusterPubSub, describeLink } from "./store/cluster-pubsub.ts";
 import { isAdmin, requireAdmin } from "./store/admin-auth.ts";
 import { registerCliEndpoint } from "./store/cli-endpoint.ts";
 import { readConfig, type StoreConfig } from "./store/config.ts";
@@ -37,15 +38,18 @@ export async function buildApp(options: AppOptions = {}, server: FastifyServerOp
   // The embedded database's folder belongs to this process from before it is opened until after
   // it is closed; the store CLI reads DATA_DIR/server.json to reach the server instead.
   const claim = config.databaseUrl || isMemoryDir(config.dataDir) ? null : claimFolder(config.dataDir);
+  // Linked to the other nodes (PUBSUB) before the store opens, so no committed change is missed.
+  const pubsub = clusterPubSub(config, { node: config.nodeName, log: app.log, onError: (err, message) => app.log.error({ err, topic: message.topic }, "a subscriber failed") });
   let store: Store;
   try {
-    const pubsub = new PubSub({ onError: (err, message) => app.log.error({ err, topic: message.topic }, "a subscriber failed") });
+    await pubsub.start();
     store = await openStore({ config, pubsub, seed: true, log: app.log });
   } catch (error) {
+    await pubsub.stop().catch(() => {});
     claim?.release();
     throw error;
   }
-  app.log.info(`store: ${describe(config)}, ${store.inventory.products().length} products`);
+  app.log.info(`store: ${describe(config)}, ${store.inventory.products().length} products; ${describeLink(config)}; node ${pubsub.node}`);
   app.decorate("store", store);
   const pages = storePages(store);
   let closing: Promise<void> | null = null;
@@ -56,6 +60,7 @@ export async function buildApp(options: AppOptions = {}, server: FastifyServerOp
       try {
         await store.close();
       } finally {
+        await pubsub.stop().catch((err) => app.log.warn({ err }, "the cluster link did not close cleanly"));
         claim?.release();
       }
     })());

@@ -24,6 +24,11 @@ export interface Database {
   readonly sql: postgres.Sql | null;
   /** Applies the migrations in migrations/ that have not run yet. */
   migrate(): Promise<void>;
+  /**
+   * Runs `task` while no other process sharing this database runs one (a PostgreSQL advisory
+   * lock): nodes starting together migrate and seed one after the other, never at once.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,9 @@ export interface DatabaseOptions {
   /** Connections in the pool (PostgreSQL only; default 10). */
   poolSize?: number;
 }
+
+/** The advisory lock key nodes take while they migrate and seed ("sb23" as an integer). */
+const STARTUP_LOCK = 0x73623233;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir ?? ".data/pglite");
@@ -50,6 +58,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     db,
     sql: null,
     migrate: () => migratePglite(db as never, { migrationsFolder }),
+    // One process owns an embedded database: nobody to wait for.
+    exclusive: (task) => task(),
     close: () => client.close(),
   };
 }
@@ -62,6 +72,20 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     db,
     sql,
     migrate: () => migratePostgres(db as never, { migrationsFolder }),
+    async exclusive(task) {
+      // Session-level locks belong to one connection: hold one for the task's whole length.
+      const connection = await sql.reserve();
+      try {
+        await connection`select pg_advisory_lock(${STARTUP_LOCK})`;
+        try {
+          return await task();
+        } finally {
+          await connection`select pg_advisory_unlock(${STARTUP_LOCK})`;
+        }
+      } finally {
+        connection.release();
+      }
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -3,6 +3,7 @@
 // changed (INVENTORY_TOPIC) and the sales meter how many units sold (SALES_TOPIC). Writes go to
 // the database, announced after they commit; while it is lost they fail and loading is retried.
 
+import { CLUSTER_RESUMED, CLUSTER_TOPIC } from "../switchboard/cluster-adapter.ts";
 import type { Logger } from "../switchboard/endpoint.ts";
 import type { Message, PubSub, Subscriber } from "../switchboard/pubsub.ts";
 import type { Database, StoreDb } from "./database.ts";
@@ -46,6 +47,14 @@ export class Inventory {
   readonly #queryTimeout: number;
   readonly #scheduler: ReleaseScheduler | null;
   readonly #subscriber: Subscriber = { deliver: (message) => this.#onCommitted(message) };
+  /** After a cluster link outage, changes other nodes made meanwhile may have been missed. */
+  readonly #linkWatcher: Subscriber = {
+    deliver: (message) => {
+      if (message.event !== CLUSTER_RESUMED || this.#stopped) return;
+      this.#log.info({}, "store: the cluster link is back; loading the inventory again to catch up");
+      void this.reload();
+    },
+  };
 
   #snapshot = Snapshot.empty;
   #loaded = false;
@@ -84,6 +93,7 @@ export class Inventory {
   static async start(options: InventoryOptions): Promise<Inventory> {
     const inventory = new Inventory(options);
     inventory.#pubsub.subscribe(COMMITTED_TOPIC, inventory.#subscriber);
+    inventory.#pubsub.subscribe(CLUSTER_TOPIC, inventory.#linkWatcher);
     const attempted = new Promise<void>((resolve) => (inventory.#attempted = resolve));
     void inventory.#kick();
     await attempted;
@@ -188,6 +198,7 @@ export class Inventory {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#pubsub.unsubscribe(COMMITTED_TOPIC, this.#subscriber);
+    this.#pubsub.unsubscribe(CLUSTER_TOPIC, this.#linkWatcher);
     this.#scheduler?.cancelAll();
     this.#wake?.();
     this.#resolveWaiters(Infinity);

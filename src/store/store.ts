@@ -4,7 +4,8 @@
 
 import { join } from "node:path";
 import type { Logger } from "../switchboard/endpoint.ts";
-import { PubSub } from "../switchboard/pubsub.ts";
+import type { PubSub } from "../switchboard/pubsub.ts";
+import { clusterPubSub } from "./cluster-pubsub.ts";
 import { Carts } from "./cart.ts";
 import { Checkout } from "./checkout.ts";
 import type { StoreConfig } from "./config.ts";
@@ -54,12 +55,17 @@ export const pgliteDir = (dataDir: string) => (isMemoryDir(dataDir) ? dataDir : 
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const { config } = options;
-  const pubsub = options.pubsub ?? new PubSub();
+  // A PubSub of its own (the CLI's) is linked to the cluster as configured, and closed with it.
+  const ownPubSub = options.pubsub ? null : clusterPubSub(config, { log: options.log });
+  const pubsub = options.pubsub ?? ownPubSub!;
+  await pubsub.start();
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: options.poolSize } : { dataDir: pgliteDir(config.dataDir) });
   const sales = new SalesMeter(pubsub);
   try {
-    await database.migrate();
-    if (options.seed) await seedIfEmpty(database.db);
+    await database.exclusive(async () => {
+      await database.migrate();
+      if (options.seed) await seedIfEmpty(database.db);
+    });
     sales.start();
     const inventory = await Inventory.start({ database, pubsub, log: options.log, scheduler: options.scheduler });
     const store: Store = {
@@ -74,12 +80,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       async close() {
         await inventory.stop();
         sales.stop();
-        await database.close();
+        try {
+          await ownPubSub?.stop();
+        } finally {
+          await database.close();
+        }
       },
     };
     return store;
   } catch (error) {
     sales.stop();
+    await ownPubSub?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw error;
   }

@@ -6,9 +6,10 @@
 import { ChannelRunner } from "./channel-runner.ts";
 import type { ChannelDefinition, ChannelProcess } from "./channel.ts";
 import { CloseCode, Connection, socketTopic, type ConnectInfo, type Transport } from "./connection.ts";
-import { sbError } from "./errors.ts";
+import { describe, sbError } from "./errors.ts";
 import { LIVE_TOPIC_PREFIX } from "./protocol.ts";
 import { Presence } from "./presence.ts";
+import { PresenceSync } from "./presence-sync.ts";
 import { PubSub } from "./pubsub.ts";
 import { DEV_SECRET, Signer } from "./token.ts";
 import { LiveProcess } from "./live-process.ts";
@@ -34,6 +35,12 @@ export interface Limits {
   maxRefused: number;
   /** A connection silent this long is closed (default 60 s; clients heartbeat every 30 s). */
   idleTimeoutMs: number;
+  /**
+   * Bytes sent to a client and not yet taken by it, at most (default 4 MiB): when the server has a
+   * new frame for a client further behind than this, the connection is closed with 4002 and the
+   * client rejoins to current state. Bounds the memory a slow or stalled client holds (issue 9).
+   */
+  maxBufferedBytes: number;
 }
 
 export const defaultLimits = {
@@ -42,7 +49,28 @@ export const defaultLimits = {
   burst: 500,
   maxRefused: 2000,
   idleTimeoutMs: 60_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
 } satisfies Limits;
+
+/** The close code for a client further behind than limits.maxBufferedBytes (4000 private range). */
+export const SLOW_CLIENT_CLOSE = 4002;
+
+/** The limits with the options' overrides, each checked: a typo or a bad value throws at registration. */
+function checkLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...defaultLimits };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) continue; // left to its default
+    if (!Object.hasOwn(defaultLimits, name)) {
+      throw sbError("SB_ERR_OPTION", `limits.${name}`, `one of ${Object.keys(defaultLimits).join(", ")}`, "an unknown limit");
+    }
+    const least = name === "maxRefused" ? 0 : 1;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < least) {
+      throw sbError("SB_ERR_OPTION", `limits.${name}`, `a finite number of at least ${least}`, describe(value));
+    }
+    limits[name as keyof Limits] = value;
+  }
+  return limits;
+}
 
 /** What the connect hook returns: accept (with an optional socket id and assigns) or refuse. */
 export type ConnectResult = { id?: string; assigns?: Record<string, unknown> } | false;
@@ -67,6 +95,8 @@ export class Endpoint {
   readonly signer: Signer;
   readonly pubsub: PubSub;
   readonly presence: Presence;
+  /** Replicates Presence to the other nodes when the PubSub has a cluster adapter (null in process). */
+  readonly presenceSync: PresenceSync | null;
   readonly log: Logger;
   readonly limits: Limits;
   readonly production: boolean;
@@ -87,8 +117,12 @@ export class Endpoint {
     this.signer = new Signer(secret);
     this.log = options.log ?? silent;
     this.pubsub = options.pubsub ?? new PubSub({ onError: (err) => this.log.error({ err }, "subscriber failed") });
-    this.presence = new Presence(this.pubsub, options.node);
-    this.limits = { ...defaultLimits, ...options.limits };
+    this.presence = new Presence(this.pubsub, options.node ?? this.pubsub.node);
+    // Started at once: what is sent before the link is up is lost harmlessly, and the sync says
+    // hello again once the PubSub is linked (and after every outage).
+    this.presenceSync = this.pubsub.adapter ? new PresenceSync(this.presence, this.pubsub, { log: this.log }) : null;
+    this.presenceSync?.start();
+    this.limits = checkLimits(options.limits);
     this.session = { ...defaultSessionConfig, ...options.session };
     this.#connect = options.connect ?? (() => ({}));
     this.#channels = { exact: new Map(), prefixes: [] };
@@ -166,9 +200,10 @@ export class Endpoint {
     }
   }
 
-  /** Tells every client to reconnect (elsewhere) and closes its connection. */
+  /** Tells every client to reconnect (elsewhere) and closes its connection; says goodbye to the cluster. */
   shutdown(): void {
     this.#stopSweeper();
     for (const connection of [...this.#connections]) connection.close(CloseCode.goingAway, "server shutting down");
+    this.presenceSync?.stop();
   }
 }

@@ -97,6 +97,22 @@ const codes = {
     `The server refused ${what}: ${reason}. Fix the request, or assert the refusal.`,
   SB_ERR_CHANNEL_CRASHED: () =>
     `A channel or live view callback threw; that channel ended with phx_error and the client rejoins it. The server log has the error and its stack.`,
+  SB_ERR_PUBSUB_PAYLOAD: (topic: string, why: string) =>
+    `A broadcast on ${topic} could not be serialised for the other nodes (${why}); it reached this node's subscribers only. Broadcast JSON-serialisable payloads (no cycles, BigInts or functions).`,
+  SB_ERR_PUBSUB_ENVELOPE: (adapter: string, sample: string) =>
+    `The ${adapter} cluster adapter received a message that is not a Switchboard broadcast envelope ([node, topic, event, payload] as JSON): ${sample}. It was dropped. Check that nothing else publishes on the cluster's channels (give each deployment its own channel prefix).`,
+  SB_ERR_PUBSUB_OPTION: (name: string, expected: string, got: string) =>
+    `The cluster adapter option ${name} must be ${expected}; received ${got}. Fix the options given to postgresAdapter() or redisAdapter().`,
+  SB_ERR_PUBSUB_DROPPED: (adapter: string, count: string, why: string) =>
+    `The ${adapter} cluster adapter dropped ${count} broadcast(s) it could not hand to the engine (${why}); they reached this node's subscribers only. Delivery between nodes is at most once; check the link, or raise the adapter's queue bound if bursts are the cause.`,
+  SB_ERR_PUBSUB_LINK: (adapter: string, why: string) =>
+    `The ${adapter} cluster adapter lost its connection (${why}). This node keeps serving its own subscribers and reconnects with backoff; once back it subscribes again and tells its pages to re-read current state. Check the database or Redis server and its URL.`,
+  SB_ERR_PRESENCE_MESSAGE: (event: string, why: string) =>
+    `A presence message (${event}) from another node is malformed: ${why}. It was dropped and the local view is unchanged; the sender's full state is asked for at its next heartbeat. Check that every node runs the same Switchboard version, and that nothing else publishes on the cluster's channels.`,
+  SB_ERR_PRESENCE_NODE_DOWN: (node: string, silentMs: number) =>
+    `The node ${node} has not heartbeated for ${silentMs} ms (expected every second); it is taken as gone and its presences were removed from this node's view. If it is alive it is re-added when it is heard again; check that it is running and linked to the cluster.`,
+  SB_ERR_SLOW_CLIENT: (buffered: number, limit: number) =>
+    `A client fell ${buffered} bytes behind, over the limit of ${limit} bytes of frames sent and not yet taken; the connection is closed with code 4002 and the client rejoins to current state. Check the client's network, send smaller or fewer diffs, or raise limits.maxBufferedBytes.`,
 } as const;
 
 export type ErrorCode = keyof typeof codes;

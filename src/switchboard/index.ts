@@ -15,7 +15,10 @@ export { Endpoint, type EndpointOptions, type Limits, type ConnectHook, type Con
 export { defineLive, type LiveView, type LiveSocket, type MountContext, type Params, type EventValue, type EventMap, type RenderMeta, type Flash, type AsyncOutcome } from "./live-view.ts";
 export { defineComponent, liveComponent, type LiveComponent, type ComponentSocket } from "./live-component.ts";
 export { defineChannel, reply, stop, type ChannelDefinition, type ChannelSocket } from "./channel.ts";
-export { PubSub, type Message, type Subscriber } from "./pubsub.ts";
+export { PubSub, type Message, type Subscriber, type PubSubOptions } from "./pubsub.ts";
+export { CLUSTER_TOPIC, CLUSTER_RESUMED, CLUSTER_INTERRUPTED, type ClusterAdapter, type AdapterHost } from "./cluster-adapter.ts";
+export { postgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.ts";
+export { redisAdapter, type RedisAdapterOptions } from "./redis-adapter.ts";
 export { Presence, PRESENCE_DIFF, type PresenceList, type PresenceDiff, type Meta } from "./presence.ts";
 export { Signer, randomId } from "./token.ts";
 export type { ConnectInfo, Transport } from "./connection.ts";

@@ -9,15 +9,15 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { CloseCode, type ConnectInfo, type Connection, type Transport } from "./connection.ts";
-import type { Endpoint } from "./endpoint.ts";
+import { SLOW_CLIENT_CLOSE, type Endpoint } from "./endpoint.ts";
 import { randomId } from "./token.ts";
 
 export interface LongPollOptions {
   path: string;
   /** How long a GET waits for frames before answering 204 (default 20 s). */
   pollTimeoutMs: number;
-  /** Frames queued for a client that is not polling, at most (default 1,000); more closes it. */
-  maxQueued: number;
+  /** Bytes queued for a client between polls, at most (limits.maxBufferedBytes); more ends the session. */
+  maxQueuedBytes: number;
   originAllowed: (request: FastifyRequest) => boolean;
   connectInfo: (request: FastifyRequest) => ConnectInfo;
 }
@@ -25,34 +25,42 @@ export interface LongPollOptions {
 class PollSession implements Transport {
   readonly id = randomId();
   readonly queue: string[] = [];
+  #queuedBytes = 0;
   connection: Connection | null = null;
   waiting: ((messages: string[] | null) => void) | null = null;
   lastPoll = Date.now();
   closed = false;
-  readonly #maxQueued: number;
+  readonly #maxQueuedBytes: number;
   readonly #onClose: () => void;
+  readonly #onBehind: (queuedBytes: number) => void;
 
-  constructor(maxQueued: number, onClose: () => void) {
-    this.#maxQueued = maxQueued;
+  constructor(maxQueuedBytes: number, onClose: () => void, onBehind: (queuedBytes: number) => void) {
+    this.#maxQueuedBytes = maxQueuedBytes;
     this.#onClose = onClose;
+    this.#onBehind = onBehind;
   }
 
   send(text: string): void {
     if (this.closed) return;
+    // As over the websocket: a client further behind than the limit is closed, not buffered for.
+    if (this.#queuedBytes > this.#maxQueuedBytes) return this.#onBehind(this.#queuedBytes);
     this.queue.push(text);
+    this.#queuedBytes += Buffer.byteLength(text);
     if (this.waiting) this.#flush();
-    else if (this.queue.length > this.#maxQueued) this.connection?.close(CloseCode.policy, "client too far behind");
   }
 
   #flush(): void {
     const resolve = this.waiting!;
     this.waiting = null;
+    this.#queuedBytes = 0;
     resolve(this.queue.splice(0));
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue.length = 0;
+    this.#queuedBytes = 0;
     const resolve = this.waiting;
     this.waiting = null;
     resolve?.(null);
@@ -112,7 +120,10 @@ export function registerLongPoll(app: FastifyInstance, endpoint: Endpoint, optio
     const query = request.query as Record<string, unknown>;
     const existing = find(query.token);
     if (!existing) {
-      const session = new PollSession(options.maxQueued, () => sessions.delete(session.id));
+      const session = new PollSession(options.maxQueuedBytes, () => sessions.delete(session.id), (queuedBytes) => {
+        endpoint.log.warn({ code: "SB_ERR_SLOW_CLIENT", socketId: session.connection?.socketId, buffered: queuedBytes, limit: options.maxQueuedBytes }, "long-poll client too far behind; closing");
+        session.connection?.close(SLOW_CLIENT_CLOSE, "client too far behind");
+      });
       const params = Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== "token" && typeof v === "string")) as Record<string, string>;
       const connection = await endpoint.connect(session, options.connectInfo(request), params);
       if (!connection) return reply.code(403).send({ status: 403, error: "connection refused", code: "SB_ERR_CONNECT_REFUSED" });

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { WebSocket } from "ws";
 import { CloseCode, type ConnectInfo } from "./connection.ts";
-import { Endpoint, type EndpointOptions } from "./endpoint.ts";
+import { Endpoint, SLOW_CLIENT_CLOSE, type EndpointOptions } from "./endpoint.ts";
 import { sbError } from "./errors.ts";
 import { raw, RawHTML } from "./escape.ts";
 import { LiveInstance } from "./live-instance.ts";
@@ -62,6 +62,9 @@ export interface SwitchboardOptions extends EndpointOptions {
   /** The built client file served at clientScript (default client/dist/switchboard.js). */
   clientFile?: string;
 }
+
+/** How long a client closed for being too far behind may take the close frame before it is cut off. */
+const SLOW_CLIENT_GRACE_MS = 1_000;
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -198,9 +201,21 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     });
     socket.on("error", (err) => request.log.warn({ err }, "websocket error"));
     const transport = {
-      send: (text: string) => socket.send(text),
-      close: (code: number, reason: string) => socket.close(code, reason),
+      send: (text: string) => {
+        const behind = socket.bufferedAmount;
+        if (behind > endpoint.limits.maxBufferedBytes && socket.readyState === socket.OPEN) return tooFarBehind(behind);
+        socket.send(text);
+      },
+      close: (code: number, reason: string) => {
+        socket.close(code, reason);
+        // A stalled peer never answers the closing handshake: drop what it never took, soon.
+        if (code === SLOW_CLIENT_CLOSE) setTimeout(() => socket.terminate(), SLOW_CLIENT_GRACE_MS).unref();
+      },
     };
+    function tooFarBehind(behind: number): void {
+      endpoint.log.warn({ code: "SB_ERR_SLOW_CLIENT", socketId: connection?.socketId, buffered: behind, limit: endpoint.limits.maxBufferedBytes }, "client too far behind; closing");
+      connection?.close(SLOW_CLIENT_CLOSE, "client too far behind");
+    }
     endpoint.connect(transport, info, params).then((accepted) => {
       if (!accepted) return socket.close(CloseCode.policy, "connection refused");
       connection = accepted;
@@ -212,7 +227,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
   registerLongPoll(app, endpoint, {
     path: options.longPollPath ?? socketPath.replace(/\/websocket$/, "") + "/longpoll",
     pollTimeoutMs: options.longPollTimeoutMs ?? 20_000,
-    maxQueued: 1_000,
+    maxQueuedBytes: endpoint.limits.maxBufferedBytes,
     originAllowed,
     connectInfo,
   });

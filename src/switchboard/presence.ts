@@ -1,7 +1,7 @@
 // Presence: who is here, per topic. A process (a live view or a channel) tracks itself under a
 // topic and a key with some metadata; everyone can list a topic grouped by key, and subscribers
 // of the topic receive join/leave diffs ("presence_diff"). An entry ends with its process, so a
-// closed tab disappears at once. Entries are stored per node, so that cluster adapters can merge
+// closed tab disappears at once. Entries are stored per node, so that presence-sync.ts can merge
 // other nodes' entries in (and drop a node's entries when it stops heartbeating).
 
 import type { PubSub } from "./pubsub.ts";
@@ -17,6 +17,9 @@ export interface PresenceDiff {
 }
 
 export const PRESENCE_DIFF = "presence_diff";
+
+/** An entry as nodes exchange it: everything but the process that owns it. */
+export type PresenceEntry = Omit<Entry, "owner">;
 
 interface Entry {
   readonly node: string;
@@ -89,18 +92,19 @@ export class Presence {
 
   list(topic: string): PresenceList {
     const out: PresenceList = {};
-    for (const entry of this.#topics.get(topic)?.values() ?? []) {
-      (out[entry.key] ??= { metas: [] }).metas.push({ ...entry.meta, phx_ref: entry.ref });
-    }
+    for (const entry of this.#topics.get(topic)?.values() ?? []) group(out, entry.key).metas.push({ ...entry.meta, phx_ref: entry.ref });
     return out;
   }
 
-  /** Entries of other nodes, merged in by a cluster adapter; each change is announced locally. */
-  merge(joins: readonly Omit<Entry, "owner">[], leaves: readonly Pick<Entry, "topic" | "ref">[]): void {
+  /**
+   * Entries of other nodes, merged in by a cluster adapter; each change is announced locally. A
+   * leave that names its node removes only that node's entry.
+   */
+  merge(joins: readonly PresenceEntry[], leaves: readonly (Pick<Entry, "topic" | "ref"> & { node?: string })[]): void {
     const left: Entry[] = [];
-    for (const { topic, ref } of leaves) {
+    for (const { topic, ref, node } of leaves) {
       const entry = this.#topics.get(topic)?.get(ref);
-      if (entry && entry.node !== this.node) {
+      if (entry && entry.node !== this.node && (node === undefined || entry.node === node)) {
         this.#remove(entry);
         left.push(entry);
       }
@@ -115,17 +119,37 @@ export class Presence {
     this.#deliver(joined, left);
   }
 
+  /**
+   * Makes `entries` (another node's full state) the entries held for `node`: leaves for the refs
+   * it no longer has, joins for new ones; entries held already stay as they are.
+   */
+  replaceNode(node: string, entries: readonly Omit<PresenceEntry, "node">[]): void {
+    if (node === this.node) return;
+    const held = new Map<string, Entry>();
+    for (const entry of this.#entriesOf(node)) held.set(`${entry.topic}\0${entry.ref}`, entry);
+    const joined: Entry[] = [];
+    for (const { topic, key, ref, meta } of entries) {
+      if (held.delete(`${topic}\0${ref}`) || this.#topics.get(topic)?.has(ref)) continue;
+      const entry: Entry = { node, topic, key, ref, meta, owner: this };
+      this.#add(entry);
+      joined.push(entry);
+    }
+    const left = [...held.values()];
+    for (const entry of left) this.#remove(entry);
+    this.#deliver(joined, left);
+  }
+
   /** Drops every entry of a node that is gone. */
   dropNode(node: string): void {
-    const left: Entry[] = [];
-    for (const entries of this.#topics.values()) for (const entry of entries.values()) if (entry.node === node) left.push(entry);
+    if (node === this.node) return;
+    const left = this.#entriesOf(node);
     for (const entry of left) this.#remove(entry);
     this.#deliver([], left);
   }
 
   /** This node's own entries (for a cluster adapter's full-state announcement). */
-  localEntries(): Omit<Entry, "owner">[] {
-    const out: Omit<Entry, "owner">[] = [];
+  localEntries(): PresenceEntry[] {
+    const out: PresenceEntry[] = [];
     for (const owned of this.#owned.values()) for (const { owner: _owner, ...entry } of owned) out.push(entry);
     return out;
   }
@@ -136,6 +160,12 @@ export class Presence {
     let n = 0;
     for (const entries of this.#topics.values()) n += entries.size;
     return n;
+  }
+
+  #entriesOf(node: string): Entry[] {
+    const out: Entry[] = [];
+    for (const entries of this.#topics.values()) for (const entry of entries.values()) if (entry.node === node) out.push(entry);
+    return out;
   }
 
   #ownedBy(owner: object, topic: string, key: string): Entry[] {
@@ -166,10 +196,16 @@ export class Presence {
     const add = (entry: Entry, side: keyof PresenceDiff) => {
       let diff = byTopic.get(entry.topic);
       if (!diff) byTopic.set(entry.topic, (diff = { joins: {}, leaves: {} }));
-      (diff[side][entry.key] ??= { metas: [] }).metas.push({ ...entry.meta, phx_ref: entry.ref });
+      group(diff[side], entry.key).metas.push({ ...entry.meta, phx_ref: entry.ref });
     };
     for (const entry of joins) add(entry, "joins");
     for (const entry of leaves) add(entry, "leaves");
     for (const [topic, diff] of byTopic) this.#pubsub.deliverLocal({ topic, event: PRESENCE_DIFF, payload: diff }, null);
   }
+}
+
+/** The group of `key` in a listing, created if missing (a key such as "__proto__" is an own key too). */
+function group(list: PresenceList, key: string): { metas: ListedMeta[] } {
+  if (!Object.hasOwn(list, key)) Object.defineProperty(list, key, { value: { metas: [] }, enumerable: true, writable: true, configurable: true });
+  return list[key]!;
 }

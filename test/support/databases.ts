@@ -79,3 +79,18 @@ export function describeDatabases(name: string, suite: (kind: "pglite" | "postgr
     describe.skipIf(kind === "postgres" && !hasPostgres)(`${name} [${kind}]`, () => suite(kind));
   }
 }
+
+/** A fresh, empty database of its own on the server (no schema): for tests of the framework alone. */
+export async function createEmptyDatabase(): Promise<{ readonly name: string; readonly url: string; drop(): Promise<void> }> {
+  const name = `sb_test_${randomId(9).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  return {
+    name,
+    url: urlFor(name),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end({ timeout: 2 });
+    },
+  };
+}

@@ -141,7 +141,10 @@ export class LiveClient {
     socket.ws.on("message", (data) => {
       const [, ref, topic, event, payload] = JSON.parse(data.toString()) as Frame;
       if (topic !== this.topic) return;
-      if (event === "diff") this.apply(payload);
+      // The join's render is merged here, in frame order: a diff may follow it in the same read,
+      // before the awaiting join() resumes.
+      if (event === "phx_reply" && ref === this.joinRef && payload.status === "ok" && payload.response?.rendered) this.apply(payload.response.rendered);
+      else if (event === "diff") this.apply(payload);
       else if (event === "phx_reply" && ref !== this.joinRef && payload.response?.diff) this.apply(payload.response.diff);
     });
   }
@@ -153,7 +156,6 @@ export class LiveClient {
     const reply = socket.waitFor((f) => f[1] === joinRef && f[3] === "phx_reply");
     socket.send([joinRef, joinRef, topic, "phx_join", { url: server.url + path, session: page.session, params: { _csrf_token: page.csrf }, ...extra }]);
     client.joinReply = await reply;
-    if (client.joinReply[4].status === "ok") client.apply(client.joinReply[4].response.rendered);
     return client;
   }
 

@@ -1,5 +1,5 @@
 // Presence: track/list/untrack with join and leave diffs, entries ending with their process, and
-// the merge of other nodes' entries that cluster adapters build on.
+// the merge and replacement of other nodes' entries that presence-sync builds on.
 
 import Fastify from "fastify";
 import { afterEach, describe, expect, test } from "vitest";
@@ -75,6 +75,66 @@ describe("Presence", () => {
     expect(Object.keys(presence.list("room"))).toEqual(["ada"]);
     expect(diffs.at(-1)).toMatchObject({ leaves: { bob: { metas: [{ path: "/" }] } } });
     expect(presence.localEntries().map((e) => e.key)).toEqual(["ada"]);
+  });
+
+  test("replaceNode makes a node's full state the entries held for it: leaves for refs gone, joins for new ones", () => {
+    const pubsub = new PubSub();
+    const presence = new Presence(pubsub, "n1");
+    const diffs = recorder(pubsub, "room");
+    presence.track({}, "room", "ada", {});
+    presence.merge(
+      [
+        { node: "n2", topic: "room", key: "bob", ref: "r1", meta: { n: 1 } },
+        { node: "n2", topic: "room", key: "bea", ref: "r2", meta: {} },
+        { node: "n3", topic: "room", key: "cy", ref: "r3", meta: {} },
+      ],
+      [],
+    );
+    diffs.length = 0;
+    presence.replaceNode("n2", [
+      { topic: "room", key: "bob", ref: "r1", meta: { n: 1 } },
+      { topic: "room", key: "bo", ref: "r4", meta: { n: 4 } },
+      { topic: "lobby", key: "bob", ref: "r5", meta: {} },
+    ]);
+    expect(refsless(presence.list("room"))).toEqual({ ada: [{}], bob: [{ n: 1 }], cy: [{}], bo: [{ n: 4 }] });
+    expect(Object.keys(presence.list("lobby"))).toEqual(["bob"]);
+    expect(diffs).toEqual([{ joins: { bo: { metas: [{ n: 4, phx_ref: "r4" }] } }, leaves: { bea: { metas: [{ phx_ref: "r2" }] } } }]);
+    presence.replaceNode("n2", [
+      { topic: "room", key: "bob", ref: "r1", meta: { n: 1 } },
+      { topic: "room", key: "bo", ref: "r4", meta: { n: 4 } },
+      { topic: "lobby", key: "bob", ref: "r5", meta: {} },
+    ]);
+    expect(diffs).toHaveLength(1); // the same state again changes nothing
+    presence.replaceNode("n2", []);
+    expect(Object.keys(presence.list("room")).sort()).toEqual(["ada", "cy"]);
+    expect(presence.size("lobby")).toBe(0);
+  });
+
+  test("replaceNode and dropNode never touch this node's own entries, nor another node's refs", () => {
+    const presence = new Presence(new PubSub(), "n1");
+    const ref = presence.track({}, "room", "ada", {});
+    presence.replaceNode("n1", []);
+    presence.dropNode("n1");
+    presence.replaceNode("n2", [{ topic: "room", key: "mallory", ref, meta: {} }]);
+    expect(presence.list("room")).toEqual({ ada: { metas: [{ phx_ref: ref }] } });
+    presence.merge([{ node: "n2", topic: "room", key: "bob", ref: "r1", meta: {} }], []);
+    presence.merge([], [{ node: "n3", topic: "room", ref: "r1" }]); // a leave naming another node
+    expect(Object.keys(presence.list("room")).sort()).toEqual(["ada", "bob"]);
+    presence.merge([], [{ node: "n2", topic: "room", ref: "r1" }]);
+    expect(Object.keys(presence.list("room"))).toEqual(["ada"]);
+  });
+
+  test("a key named like an Object.prototype property is listed like any other", () => {
+    const pubsub = new PubSub();
+    const presence = new Presence(pubsub, "n1");
+    const diffs = recorder(pubsub, "room");
+    presence.track({}, "room", "__proto__", { a: 1 });
+    presence.track({}, "room", "constructor", {});
+    const list = presence.list("room");
+    expect(Object.keys(list).sort()).toEqual(["__proto__", "constructor"]);
+    expect(list["__proto__"]!.metas).toEqual([{ a: 1, phx_ref: expect.any(String) }]);
+    expect(Object.getPrototypeOf(list)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(diffs[0]))).toMatchObject({ joins: { ["__proto__"]: { metas: [{ a: 1 }] } } });
   });
 
   test("bad topics or keys are refused with a clear error", () => {
