@@ -5,7 +5,7 @@
 import Fastify from "fastify";
 import { defineLive, html, switchboard, type Logger } from "../src/switchboard/index.ts";
 import { encodeFrame } from "../src/switchboard/frame.ts";
-import { catalog, productPage, withLevel, type Level, type Product } from "../test/fixtures/product-page.ts";
+import { catalog, keyedProductPage, withLevel, type Level, type Product } from "../test/fixtures/product-page.ts";
 
 /** The PubSub topic every bench view subscribes to when connected. */
 export const BENCH_TOPIC = "bench";
@@ -61,7 +61,7 @@ const BenchPage = defineLive<BenchAssigns>({
   render: ({ products, shopper, cartCount }) => html`
     <section class="launch">
       <header class="launch__header">Hello, ${shopper} · cart (${cartCount})</header>
-      ${productPage(products)}
+      ${keyedProductPage(products)}
     </section>`,
 });
 

@@ -1,16 +1,20 @@
-// The product page's pieces: a card per product and a button per size. Both are memoised on the
-// inventory's immutable objects, so one level change re-renders one button and its card, once for
-// every page open on this node.
+// The product page's pieces: a card per product and a button per size. Both are keyed memos on
+// the inventory's immutable objects, so one level change re-renders one button and its card once
+// for every page open on this node, and travels as that button's changed slots alone, by id.
 
 import { html, memo } from "../src/switchboard/index.ts";
 import type { Item, Product } from "../src/store/inventory.ts";
 
-export const SizeButton = memo((item: Item) => html`
+export const SizeButton = memo(
+  (item: Item) => html`
   <button key=${item.id} class="size-container__entry size-container__entry--level-${item.level}"
-    value=${item.id} disabled=${item.level === "out"} phx-click="add" phx-value-item=${item.id}>${item.size}</button>`);
+    value=${item.id} disabled=${item.level === "out"} phx-click="add" phx-value-item=${item.id}>${item.size}</button>`,
+  { keyed: true },
+);
 
 /** `countdown` is the text of a scheduled launch's countdown (null when there is none). */
-export const ProductCard = memo((product: Product, countdown: string | null) => html`
+export const ProductCard = memo(
+  (product: Product, countdown: string | null) => html`
   <article class="product-listing" key=${product.id} data-product-id=${product.id}>
     <img class="product-listing__image" src=${product.mainImageUrl} alt=${`${product.brand} ${product.name}`} width="400" height="300" />
     <div class="product-listing__body">
@@ -22,10 +26,19 @@ export const ProductCard = memo((product: Product, countdown: string | null) => 
         ? html`<div class="size-container">${product.items.map((item) => SizeButton(item))}</div>`
         : html`<p class="product-listing__soon">coming soon...${countdown === null ? null : html`<span class="countdown">${countdown}</span>`}</p>`}
     </div>
-  </article>`);
+  </article>`,
+  { keyed: true },
+);
 
-export const productList = (products: readonly Product[], now: number) => html`
-  <main class="product-list">${products.map((product) => ProductCard(product, countdownText(product, now)))}</main>`;
+/**
+ * Every product, shared by all pages showing the same inventory at the same clock time: a page
+ * without a scheduled launch passes `now` null, so the list does not depend on when it mounted.
+ */
+export const ProductList = memo((products: readonly Product[], now: number | null) => html`
+  <main class="product-list">${products.map((product) => ProductCard(product, now === null ? null : countdownText(product, now)))}</main>`);
+
+export const productList = (products: readonly Product[], now: number) =>
+  ProductList(products, products.some((product) => !product.released && product.releaseAt !== null) ? now : null);
 
 export function dollars(price: number): string {
   return `$${price}`;

@@ -19,6 +19,10 @@ const codes = {
     `Component ${name} returned ${got}; expected an html template, a string, null or an array. Return html\`...\` from the component.`,
   SB_ERR_DUPLICATE_KEY: (first: string, key: string) =>
     `A list rendered from the template starting "${first}" has the key ${key} more than once; keys must be unique within one list. Use an id that identifies each entry.`,
+  SB_ERR_MEMO_KEY: (name: string, key: string) =>
+    `The keyed memo component ${name} was shown twice in one view with the key ${key}, rendered from different inputs. A keyed memo travels by its key, so one view may show one rendering of each key: give the two uses different keys or different memo components.`,
+  SB_ERR_MEMO_KEY_ROOT: (name: string, why: string) =>
+    `The keyed memo component ${name} ${why}. memo(fn, { keyed: true }) must render one element with a key= (its id on the wire) and no stateful component; use memo(fn) without keyed otherwise.`,
   SB_ERR_MERGE_DIFF: (detail: string) =>
     `A diff could not be merged into the client tree: ${detail}. The client and server disagree about the rendered tree; rejoin the view to start from a full render.`,
   SB_ERR_COMPONENT_OUTSIDE_VIEW: (first: string) =>

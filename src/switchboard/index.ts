@@ -5,7 +5,7 @@ export { raw, escapeHTML } from "./escape.ts";
 export { memo, build, Rendered, RList } from "./rendered.ts";
 export { render } from "./render.ts";
 export { JS } from "./js.ts";
-export { diff, DiffContext } from "./diff.ts";
+export { diff, diffTree, DiffContext } from "./diff.ts";
 export { merge, toHTML, createTree, type ClientTree } from "./merge.ts";
 export { SwitchboardError, errorCodes, type ErrorCode } from "./errors.ts";
 export type { WireDiff, WireNode } from "./protocol.ts";

@@ -2,14 +2,14 @@
 // for during a callback (navigation, pushed events, title, flash), and its rendering: the full
 // HTML for the HTTP render, and for a connected view the diff against what the client holds.
 
-import { DiffContext, diff, diffNode, full } from "./diff.ts";
+import { DiffContext, diffShared, diffNode, full, sharedChanges, sharedJSON, type SharedChanges } from "./diff.ts";
 import { sbError } from "./errors.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { LiveComponent, ComponentSocket } from "./live-component.ts";
 import type { AsyncOutcome, EventResult, EventValue, Flash, LiveSocket, LiveView, NavigateOptions, Params } from "./live-view.ts";
 import { COMPONENTS, EVENTS, REMOVED_COMPONENTS, TITLE, type WireDiff, type WireNode } from "./protocol.ts";
 import type { Message } from "./pubsub.ts";
-import { build, ComponentCall, withComponents, type ComponentHost, type Rendered } from "./rendered.ts";
+import { build, ComponentCall, sharedBelow, unionShared, withComponents, type ComponentHost, type Rendered } from "./rendered.ts";
 import { render } from "./render.ts";
 import { TemplateResult } from "./template.ts";
 
@@ -25,7 +25,7 @@ export interface InstanceHost {
   /** Queues work in the view's mailbox. */
   enqueue(task: () => unknown): void;
   /** Runs after queued work that changed state, to send the diff. */
-  flush(): Promise<void>;
+  flush(): void | Promise<void>;
   readonly self: object;
 }
 
@@ -98,6 +98,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
   navigation: Navigation | null = null;
   #root: Rendered | null = null;
   #sentRoot: Rendered | null = null;
+  /** The shared components (keyed memo nodes) the client holds, by id. */
+  #sentShared: ReadonlyMap<number, Rendered> | null = null;
   readonly #components = new Map<number, ComponentEntry>();
   readonly #componentKeys = new Map<LiveComponent<any, any, any>, Map<string | number, ComponentEntry>>();
   #nextCid = 1;
@@ -147,8 +149,9 @@ export class LiveInstance<A extends object> implements ComponentHost {
     return this.#components.has(cid);
   }
 
-  async info(message: Message): Promise<void> {
-    await this.view.handleInfo?.(message, this.socket);
+  /** The view's handleInfo: a promise only when the handler returned one. */
+  info(message: Message): void | Promise<void> {
+    return this.view.handleInfo?.(message, this.socket);
   }
 
   async params(url: URL, params: Params): Promise<void> {
@@ -243,6 +246,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
   /** The first diff of a connection: everything, statics included. */
   fullDiff(): WireDiff {
     this.#sentRoot = null;
+    this.#sentShared = null;
     this.#removed = [];
     for (const entry of this.#components.values()) entry.sent = null;
     this.titleChanged = this.title !== null;
@@ -251,26 +255,52 @@ export class LiveInstance<A extends object> implements ComponentHost {
 
   /** What the client needs since the last diff (null when nothing changed), and clears pending work. */
   pendingDiff(): WireDiff | null {
+    const pending = this.#pending();
+    return pending && assemble(pending);
+  }
+
+  /**
+   * pendingDiff() as JSON. When all that changed is shared components that other sessions sent
+   * too (a stock change on a catalog page), it is the one string made for all of them.
+   */
+  pendingDiffJSON(): string | null {
+    const pending = this.#pending();
+    if (pending === null) return null;
+    const { out, shared } = pending;
+    if (shared !== null && out === null && pending.components === null && pending.removed === null && pending.templates === null && pending.title === null && pending.events === null) {
+      return sharedJSON(shared);
+    }
+    return JSON.stringify(assemble(pending));
+  }
+
+  #pending(): Pending | null {
     const root = this.#renderRoot();
-    let out: WireDiff | null = root === this.#sentRoot ? null : diff(this.#sentRoot, root, this.diffs, false);
+    const out: WireDiff | null = root === this.#sentRoot ? null : diffShared(this.#sentRoot, root, this.diffs, false);
     this.#sentRoot = root;
+    let shown = root.holdsShared ? sharedBelow(root) : null;
     let components: Record<number, WireNode> | null = null;
     for (const entry of this.#components.values()) {
-      if (entry.rendered === entry.sent || !entry.rendered) continue;
+      if (!entry.rendered) continue;
+      if (entry.rendered.holdsShared) {
+        const mine = sharedBelow(entry.rendered);
+        if (mine) shown = shown === null ? mine : unionShared(shown, mine);
+      }
+      if (entry.rendered === entry.sent) continue;
       const change = entry.sent && entry.sent.statics === entry.rendered.statics ? diffNode(entry.sent, entry.rendered, this.diffs) : full(entry.rendered, this.diffs);
       entry.sent = entry.rendered;
       if (change) (components ??= {})[entry.cid] = change;
     }
-    if (components) (out ??= {})[COMPONENTS] = components;
-    if (this.#removed.length) (out ??= {})[REMOVED_COMPONENTS] = this.#removed;
+    const shared = sharedChanges(this.#sentShared, shown, this.diffs);
+    this.#sentShared = shown;
+    const removed = this.#removed.length ? this.#removed : null;
     this.#removed = [];
     const templates = this.diffs.take();
-    if (templates) (out ??= {}).p = templates;
-    if (this.titleChanged && this.title !== null) (out ??= {})[TITLE] = this.title;
+    const title = this.titleChanged && this.title !== null ? this.title : null;
     this.titleChanged = false;
-    if (this.events.length) (out ??= {})[EVENTS] = this.events;
+    const events = this.events.length ? this.events : null;
     this.events = [];
-    return out;
+    if (out === null && shared === null && components === null && removed === null && templates === null && title === null && events === null) return null;
+    return { out, shared, components, removed, templates, title, events };
   }
 
   // ---- Timers and async work -----------------------------------------------------------------
@@ -296,6 +326,30 @@ export class LiveInstance<A extends object> implements ComponentHost {
     this.#timers.clear();
     this.view.terminate?.(reason, this.socket);
   }
+}
+
+/** What a pendingDiff is made of, before it becomes one object (or one string). */
+interface Pending {
+  readonly out: WireDiff | null;
+  readonly shared: SharedChanges | null;
+  readonly components: Record<number, WireNode> | null;
+  readonly removed: number[] | null;
+  readonly templates: Record<number, string[]> | null;
+  readonly title: string | null;
+  readonly events: [string, unknown][] | null;
+}
+
+function assemble(pending: Pending): WireDiff {
+  const { shared } = pending;
+  const out: WireDiff = { ...pending.out };
+  const components = shared?.c ? { ...shared.c, ...pending.components } : pending.components;
+  if (components) out[COMPONENTS] = components;
+  const removed = shared?.cr ? [...(pending.removed ?? []), ...shared.cr] : pending.removed;
+  if (removed) out[REMOVED_COMPONENTS] = removed;
+  if (pending.templates) out.p = pending.templates;
+  if (pending.title !== null) out[TITLE] = pending.title;
+  if (pending.events) out[EVENTS] = pending.events;
+  return out;
 }
 
 /** The handler for a client-named event: own properties only, so "toString" or "constructor" are not handlers. */
@@ -431,9 +485,9 @@ class LiveSocketImpl<A extends object> implements LiveSocket<A> {
     if (!host) return () => {};
     const message: Message = { topic: this.id, event, payload };
     const deliver = () =>
-      host.enqueue(async () => {
-        await this.#instance.info(message);
-        await host.flush();
+      host.enqueue(() => {
+        const handled = this.#instance.info(message);
+        return handled instanceof Promise ? handled.then(() => host.flush()) : host.flush();
       });
     if (delayMs <= 0) {
       deliver();

@@ -16,6 +16,7 @@ import { verifyJoin } from "./session.ts";
 export class LiveProcess extends ChannelProcess implements InstanceHost {
   instance: LiveInstance<any> | null = null;
   #route: string | null = null;
+  #diffPrefix: string | null = null;
 
   constructor(connection: Connection, topic: string, joinRef: string | null) {
     super(connection, topic, joinRef);
@@ -172,20 +173,41 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     return { flash: this.connection.endpoint.signer.sign("flash", instance.flash) };
   }
 
-  async handleInfo(message: Message): Promise<void> {
+  /**
+   * A PubSub message or timer: the view's handleInfo, then its diff. A synchronous handleInfo is
+   * answered synchronously, so a broadcast to many views sends each one's diff as soon as that
+   * view has rendered, not after every view has. While more messages wait in the mailbox, the
+   * diff waits for the last of them: a burst costs one render and one frame per view.
+   */
+  handleInfo(message: Message): void | Promise<void> {
     const instance = this.instance;
     if (!instance) return;
-    await instance.info(message);
-    await this.flush();
+    const handled = instance.info(message);
+    if (handled instanceof Promise) return handled.then(() => this.#flushUnlessMore());
+    return this.#flushUnlessMore();
+  }
+
+  #flushUnlessMore(): void | Promise<void> {
+    // Every task in a live view's mailbox ends with a flush (or replies with the diff).
+    if (this.mailbox.waiting > 0) return;
+    return this.flush();
   }
 
   /** Sends what changed since the last diff (navigation first), if anything. */
-  async flush(): Promise<void> {
+  flush(): void | Promise<void> {
     const instance = this.instance;
     if (!instance || this.ended) return;
-    await this.#navigate(instance);
-    const diff = instance.pendingDiff();
-    if (diff) this.push(LIVE.diff, diff);
+    if (instance.navigation) return this.#navigate(instance).then(() => this.#sendDiff(instance));
+    this.#sendDiff(instance);
+  }
+
+  #sendDiff(instance: LiveInstance<any>): void {
+    if (this.ended) return;
+    const json = instance.pendingDiffJSON();
+    if (json === null) return;
+    // The frame around the diff is the same for every diff this view sends.
+    this.#diffPrefix ??= `[${JSON.stringify(this.joinRef)},null,${JSON.stringify(this.topic)},"${LIVE.diff}",`;
+    this.connection.send(this.#diffPrefix + json + "]");
   }
 
   terminate(reason: string): void {

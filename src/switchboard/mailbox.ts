@@ -21,6 +21,11 @@ export class Mailbox {
     return this.#closed;
   }
 
+  /** Messages queued behind the one being handled. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   /** True while a message is being handled or waits to be. */
   get busy(): boolean {
     return this.#busy || this.#queue.length > 0;

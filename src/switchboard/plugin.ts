@@ -124,7 +124,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     const flash = readFlash(endpoint, request.cookies[FLASH_COOKIE]);
     if (request.cookies[FLASH_COOKIE]) reply.clearCookie(FLASH_COOKIE, { path: "/" });
     const url = new URL(request.url, `${request.protocol}://${request.host}`);
-    const id = `phx-${randomId(9)}`;
+    const id = `phx-${randomId(6)}`;
     const instance = new LiveInstance(endpoint, view, { id, session: session.data, url, flash, host: null });
     const started = performance.now();
     await instance.mount({ ...queryParams(url), ...pathParams });

@@ -23,12 +23,23 @@ export class Rendered {
   readonly key: unknown;
   /** Set on nodes produced by memo(): shared between sessions, so their HTML may be cached. */
   shared = false;
+  /**
+   * A keyed memo's node (memo(fn, { keyed: true })): its shared component id, a negative number
+   * that stays the same for every rendering of that key, so that it travels under `c` by id. 0 for
+   * every other node.
+   */
+  sid = 0;
+  /** Some node below this one has a shared component id. */
+  readonly holdsShared: boolean;
   html: string | undefined = undefined;
+  /** The shared components below this node by id (computed on first use; see sharedBelow). */
+  below: ReadonlyMap<number, Rendered> | null | undefined = undefined;
 
   constructor(statics: Statics, d: Dyn[], key: unknown) {
     this.statics = statics;
     this.d = d;
     this.key = key;
+    this.holdsShared = d.some(holdsShared);
   }
 }
 
@@ -36,11 +47,70 @@ export class Rendered {
 export class RList {
   readonly items: readonly Rendered[];
   readonly keys: readonly unknown[] | null;
+  readonly holdsShared: boolean;
 
   constructor(items: Rendered[], keys: unknown[] | null) {
     this.items = items;
     this.keys = keys;
+    this.holdsShared = items.some(holdsShared);
   }
+}
+
+function holdsShared(value: Dyn): boolean {
+  return typeof value === "object" && (value.holdsShared || (value instanceof Rendered && value.sid !== 0));
+}
+
+/**
+ * The shared components (keyed memo nodes) below `node`, by id, or null when there are none. A
+ * tree may hold one node per id: two different renderings of one key in one tree throw
+ * SB_ERR_MEMO_KEY. Cached on the node: shared nodes compute it once for every session.
+ */
+export function sharedBelow(node: Rendered): ReadonlyMap<number, Rendered> | null {
+  if (node.below !== undefined) return node.below;
+  let single: ReadonlyMap<number, Rendered> | null = null;
+  let merged: Map<number, Rendered> | null = null;
+  const add = (child: Rendered): void => {
+    const inner = child.holdsShared ? sharedBelow(child) : null;
+    if (child.sid === 0 && inner !== null && single === null && merged === null) {
+      single = inner; // one subtree's map, reused as is
+      return;
+    }
+    if (merged === null) merged = new Map(single ?? []);
+    single = null;
+    if (child.sid !== 0) bind(merged, child.sid, child);
+    if (inner !== null) for (const [id, shared] of inner) bind(merged, id, shared);
+  };
+  for (const value of node.d) {
+    if (value instanceof Rendered) {
+      if (value.sid !== 0 || value.holdsShared) add(value);
+    } else if (value instanceof RList && value.holdsShared) {
+      for (const item of value.items) if (item.sid !== 0 || item.holdsShared) add(item);
+    }
+  }
+  node.below = merged ?? single;
+  return node.below;
+}
+
+/** The shared components of two trees shown in one view (its root and a stateful component's). */
+export function unionShared(a: ReadonlyMap<number, Rendered>, b: ReadonlyMap<number, Rendered>): ReadonlyMap<number, Rendered> {
+  const merged = new Map(a);
+  for (const [id, node] of b) bind(merged, id, node);
+  return merged;
+}
+
+function bind(map: Map<number, Rendered>, id: number, node: Rendered): void {
+  const bound = map.get(id);
+  if (bound !== undefined && bound !== node) throw sbError("SB_ERR_MEMO_KEY", memoName(id), JSON.stringify(node.key) ?? String(node.key));
+  map.set(id, node);
+}
+
+/** Shared component ids are never reused: an id always means one memo function and one key. */
+let lastSharedId = 0;
+const sharedNames = new Map<number, string>();
+const MAX_NAMED = 10_000;
+
+function memoName(id: number): string {
+  return sharedNames.get(id) ?? "a keyed memo component";
 }
 
 /** A number is a stateful component's id (its tree lives with the view, sent under `c`). */
@@ -89,13 +159,34 @@ interface MemoEntry {
   readonly out: Dyn;
 }
 
+/** At most this many keys keep their shared component id per keyed memo; an evicted key gets a new id. */
+const MAX_KEYED_IDS = 50_000;
+
 class MemoState {
   readonly fn: (...args: any[]) => unknown;
   readonly byObject = new WeakMap<object, MemoEntry>();
   readonly byValue = new Map<unknown, MemoEntry>();
+  /** For memo(fn, { keyed: true }): each key's shared component id. */
+  readonly ids: Map<unknown, number> | null;
 
-  constructor(fn: (...args: any[]) => unknown) {
+  constructor(fn: (...args: any[]) => unknown, keyed: boolean) {
     this.fn = fn;
+    this.ids = keyed ? new Map() : null;
+  }
+
+  /** The shared component id of `key`, the same for every rendering of it. */
+  idFor(key: unknown): number {
+    const ids = this.ids!;
+    let id = ids.get(key);
+    if (id === undefined) {
+      // Forgetting a key only costs its next rendering a full send under a new id.
+      if (ids.size >= MAX_KEYED_IDS) ids.delete(ids.keys().next().value);
+      id = --lastSharedId;
+      ids.set(key, id);
+      if (sharedNames.size >= MAX_NAMED) sharedNames.delete(sharedNames.keys().next().value!);
+      sharedNames.set(id, this.fn.name || "anonymous");
+    }
+    return id;
   }
 
   /** The cached output for these inputs, or a fresh one (then cached). `call` renders on a miss. */
@@ -109,8 +200,17 @@ class MemoState {
     checkComponentResult(this.fn, result);
     const out = evalChild(result, first, `component ${this.fn.name || "anonymous"}`);
     // A stateful component belongs to one view: a subtree holding one is never shared.
-    if (componentsPlaced !== placedBefore) return out;
+    if (componentsPlaced !== placedBefore) {
+      if (this.ids) throw sbError("SB_ERR_MEMO_KEY_ROOT", this.fn.name || "anonymous", "holds a stateful component");
+      return out;
+    }
     markShared(out);
+    if (this.ids) {
+      if (!(out instanceof Rendered) || out.key === undefined || out.key === null) {
+        throw sbError("SB_ERR_MEMO_KEY_ROOT", this.fn.name || "anonymous", out instanceof Rendered ? "has no key= on its root element" : "does not render one element");
+      }
+      out.sid = this.idFor(out.key);
+    }
     const entry = { inputs, out };
     if (isObject) this.byObject.set(key as object, entry);
     else {
@@ -151,11 +251,21 @@ type MemoComponent<A extends unknown[]> = ((...args: A) => MemoCall) & { [MEMO]:
  * subtree: no rendering, and the diff skips it by identity. The cache is shared by all sessions
  * and keyed weakly on the first object input, so it never keeps dead inputs alive.
  */
-export function memo<A extends unknown[]>(component: (...args: A) => unknown): MemoComponent<A> {
+export interface MemoOptions {
+  /**
+   * The subtree travels as a shared component identified by its root element's key: when its
+   * inputs change, only its own changed slots are sent (under the diff's `c`), whatever contains
+   * it. Its root must be one element with a key=, it must hold no stateful component, and a view
+   * may show one rendering of each key at a time (SB_ERR_MEMO_KEY otherwise).
+   */
+  readonly keyed?: boolean;
+}
+
+export function memo<A extends unknown[]>(component: (...args: A) => unknown, options: MemoOptions = {}): MemoComponent<A> {
   if (typeof component !== "function") {
     throw new TypeError(`memo() expects a component function; received ${describe(component)}`);
   }
-  const state = new MemoState(component);
+  const state = new MemoState(component, options.keyed === true);
   const wrapped = ((...args: A) => new MemoCall(state, args)) as MemoComponent<A>;
   Object.defineProperty(wrapped, "name", { value: component.name });
   wrapped[MEMO] = state;
