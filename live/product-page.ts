@@ -38,13 +38,15 @@ export function productPage(store: Store, Cart: CartComponent) {
     handleEvent: {
       add: (value, socket) => shopper.add(socket, value.item),
     },
-    async handleInfo(message, socket) {
+    // Synchronous for stock and clock changes: thousands of pages each render and send at once.
+    handleInfo(message, socket) {
       if (message.topic === CLOCK_TOPIC) return socket.assign({ now: message.payload as number });
-      await shopper.handleInfo(message, socket);
+      const handled = shopper.handleInfo(message, socket);
       if (message.topic === INVENTORY_TOPIC) {
         socket.assign({ products: store.inventory.products() });
         followClock(socket);
       }
+      if (handled instanceof Promise) return handled.then(() => {});
     },
     render: (assigns) => html`
       <div class="page">

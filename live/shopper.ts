@@ -76,25 +76,27 @@ export class Shopper {
    * Handles the messages shopper pages subscribe to; returns false for anything else. After an
    * inventory event the lines' availability is recomputed from memory (no database read).
    */
-  async handleInfo(message: Message, socket: LiveSocket<ShopperAssigns>): Promise<boolean> {
+  /**
+   * Whether the message was the shopper's. Synchronous for a stock change (the lines are
+   * refreshed from memory), so a page's diff leaves as soon as it has rendered; a promise when
+   * the cart is read again from the database.
+   */
+  handleInfo(message: Message, socket: LiveSocket<ShopperAssigns>): boolean | Promise<boolean> {
     const { cartId } = socket.assigns;
     if (message.topic === socket.id) {
       // From the cart component: a remove went through (read again), or was refused.
       if (message.event === CART_NOTICE) socket.assign({ notice: String(message.payload) });
       else if (message.event === CART_RELOAD) {
         socket.assign({ notice: null });
-        await this.reload(socket);
+        return this.reload(socket).then(() => true);
       } else return false;
       return true;
     }
-    if (cartId && message.topic === cartTopic(cartId)) {
-      await this.reload(socket);
-      return true;
-    }
+    if (cartId && message.topic === cartTopic(cartId)) return this.reload(socket).then(() => true);
     if (message.topic !== INVENTORY_TOPIC) return false;
     const event = message.payload as InventoryEvent;
-    if (event.type === "reloaded") await this.reload(socket);
-    else socket.assign({ lines: this.#store.carts.refresh(socket.assigns.lines) });
+    if (event.type === "reloaded") return this.reload(socket).then(() => true);
+    socket.assign({ lines: this.#store.carts.refresh(socket.assigns.lines) });
     return true;
   }
 
