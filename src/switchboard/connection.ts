@@ -15,7 +15,10 @@ export interface Transport {
   close(code: number, reason: string): void;
 }
 
-/** What the server knew about the client when it connected. */
+/**
+ * What the server knew about the client when it connected. The connect hook sees all of it; the
+ * connection keeps only what joins need later (origin, cookies, address), not the headers.
+ */
 export interface ConnectInfo {
   readonly origin: string | null;
   readonly cookies: Readonly<Record<string, string>>;
@@ -33,6 +36,8 @@ export const CloseCode = {
   disconnected: 4001,
 } as const;
 
+const NO_HEADERS: ConnectInfo["headers"] = Object.freeze({});
+
 export class Connection implements Subscriber {
   readonly endpoint: Endpoint;
   readonly transport: Transport;
@@ -49,7 +54,7 @@ export class Connection implements Subscriber {
   constructor(endpoint: Endpoint, transport: Transport, info: ConnectInfo, socketId: string | null, assigns: Record<string, unknown>) {
     this.endpoint = endpoint;
     this.transport = transport;
-    this.info = info;
+    this.info = { origin: info.origin, cookies: info.cookies, headers: NO_HEADERS, remoteAddress: info.remoteAddress };
     this.socketId = socketId;
     this.assigns = assigns;
     this.#tokens = endpoint.limits.burst;

@@ -100,14 +100,14 @@ export class LiveInstance<A extends object> implements ComponentHost {
   #sentRoot: Rendered | null = null;
   /** The shared components (keyed memo nodes) the client holds, by id. */
   #sentShared: ReadonlyMap<number, Rendered> | null = null;
-  readonly #components = new Map<number, ComponentEntry>();
-  readonly #componentKeys = new Map<LiveComponent<any, any, any>, Map<string | number, ComponentEntry>>();
+  // Made on first use: most views of a busy page place few components and set no timers.
+  #components: Map<number, ComponentEntry> = NO_COMPONENTS;
+  #componentKeys: Map<LiveComponent<any, any, any>, Map<string | number, ComponentEntry>> | null = null;
   #nextCid = 1;
   #removed: number[] = [];
   #renderingParent = 0;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  /** startAsync tasks under way (the test harness's settle() waits for them). */
-  readonly tasks = new Set<Promise<void>>();
+  #timers: Set<NodeJS.Timeout> | null = null;
+  #tasks: Set<Promise<void>> | null = null;
   #stopped = false;
 
   constructor(endpoint: Endpoint, view: LiveView<A, any>, options: InstanceOptions) {
@@ -119,9 +119,18 @@ export class LiveInstance<A extends object> implements ComponentHost {
     this.socket = new LiveSocketImpl(this, options);
   }
 
+  /** startAsync tasks under way (the test harness's settle() waits for them). */
+  get tasks(): ReadonlySet<Promise<void>> {
+    return this.#tasks ?? NO_TASKS;
+  }
+
+  runningTasks(): Set<Promise<void>> {
+    return (this.#tasks ??= new Set());
+  }
+
   async mount(params: Params): Promise<void> {
     const socket = this.socket;
-    await this.view.mount({ params, session: socket.session, url: socket.url }, socket);
+    await this.view.mount({ params, session: socket.session, get url() { return socket.url; } }, socket);
     if (!this.navigation && this.view.handleParams) await this.view.handleParams(params, socket.url, socket);
   }
 
@@ -160,7 +169,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
   }
 
   sendUpdate(component: LiveComponent<any, any, any>, id: string | number, props: object): void {
-    const entry = this.#componentKeys.get(component)?.get(id);
+    const entry = this.#componentKeys?.get(component)?.get(id);
     if (!entry) return;
     if (component.update) component.update({ ...entry.socket.assigns, ...props }, entry.socket);
     else entry.socket.assign(props as Record<string, unknown>);
@@ -206,7 +215,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
     this.#components.delete(entry.cid);
     // The client holds the components it was sent: tell it to drop this one.
     if (entry.sent) this.#removed.push(entry.cid);
-    this.#componentKeys.get(entry.component)?.delete(entry.key);
+    this.#componentKeys?.get(entry.component)?.delete(entry.key);
     for (const child of [...this.#components.values()]) if (child.parent === entry.cid) this.#destroy(child);
   }
 
@@ -214,8 +223,10 @@ export class LiveInstance<A extends object> implements ComponentHost {
   resolve(call: ComponentCall): number {
     const component = call.component as LiveComponent<any, any, any>;
     const props = call.props as Record<string, unknown> & { id: string | number };
-    let byKey = this.#componentKeys.get(component);
-    if (!byKey) this.#componentKeys.set(component, (byKey = new Map()));
+    if (this.#components === NO_COMPONENTS) this.#components = new Map();
+    const keys = (this.#componentKeys ??= new Map());
+    let byKey = keys.get(component);
+    if (!byKey) keys.set(component, (byKey = new Map()));
     let entry = byKey.get(props.id);
     if (!entry) {
       const cid = this.#nextCid++;
@@ -309,24 +320,28 @@ export class LiveInstance<A extends object> implements ComponentHost {
     // An async callback may resume after its view ended: its timers would only hold the view.
     if (this.#stopped) return () => {};
     const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+      this.#timers?.delete(timer);
       task();
     }, delayMs);
-    this.#timers.add(timer);
+    (this.#timers ??= new Set()).add(timer);
     return () => {
       clearTimeout(timer);
-      this.#timers.delete(timer);
+      this.#timers?.delete(timer);
     };
   }
 
   /** Stops timers; called when the view ends. */
   stop(reason: string): void {
     this.#stopped = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    for (const timer of this.#timers ?? []) clearTimeout(timer);
+    this.#timers = null;
     this.view.terminate?.(reason, this.socket);
   }
 }
+
+/** Shared by every instance until it places a component (it is never written to). */
+const NO_COMPONENTS: Map<number, ComponentEntry> = new Map();
+const NO_TASKS: ReadonlySet<Promise<void>> = new Set();
 
 /** What a pendingDiff is made of, before it becomes one object (or one string). */
 interface Pending {
@@ -366,15 +381,26 @@ function describeResult(value: unknown): string {
 class LiveSocketImpl<A extends object> implements LiveSocket<A> {
   readonly id: string;
   readonly session: Readonly<Record<string, unknown>>;
-  url: URL;
   assigns: A = {} as A;
   readonly #instance: LiveInstance<A>;
+  /** The URL kept as text; parsed when asked for (an idle page does not hold a URL object). */
+  #href: string;
+  #url: URL | null = null;
 
   constructor(instance: LiveInstance<A>, options: InstanceOptions) {
     this.#instance = instance;
     this.id = options.id;
     this.session = Object.freeze({ ...options.session });
-    this.url = options.url;
+    this.#href = options.url.href;
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.#href));
+  }
+
+  set url(url: URL) {
+    this.#href = url.href;
+    this.#url = url;
   }
 
   get connected(): boolean {
@@ -504,7 +530,7 @@ class LiveSocketImpl<A extends object> implements LiveSocket<A> {
         done(outcome, this);
         return host.flush();
       });
-    const tasks = this.#instance.tasks;
+    const tasks = this.#instance.runningTasks();
     const running = Promise.resolve()
       .then(task)
       .then(

@@ -10,8 +10,8 @@ export class Mailbox {
   readonly #onCrash: (error: unknown) => void;
   #busy = false;
   #closed = false;
-  /** Resolvers waiting for the mailbox to be empty and idle. */
-  #idle: (() => void)[] = [];
+  /** Resolvers waiting for the mailbox to be empty and idle (made on first wait). */
+  #idle: (() => void)[] | null = null;
 
   constructor(onCrash: (error: unknown) => void) {
     this.#onCrash = onCrash;
@@ -46,7 +46,7 @@ export class Mailbox {
   /** Resolves once every message queued so far has been handled. */
   settled(): Promise<void> {
     if (!this.#busy && this.#queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return new Promise((resolve) => (this.#idle ??= []).push(resolve));
   }
 
   #drain(): void {
@@ -82,7 +82,8 @@ export class Mailbox {
 
   #wake(): void {
     const waiting = this.#idle;
-    this.#idle = [];
+    if (waiting === null) return;
+    this.#idle = null;
     for (const resolve of waiting) resolve();
   }
 }

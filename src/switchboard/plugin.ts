@@ -9,7 +9,7 @@ import fp from "fastify-plugin";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { WebSocket } from "ws";
-import { CloseCode, type ConnectInfo } from "./connection.ts";
+import { CloseCode, type ConnectInfo, type Connection, type Transport } from "./connection.ts";
 import { Endpoint, SLOW_CLIENT_CLOSE, type EndpointOptions } from "./endpoint.ts";
 import { sbError } from "./errors.ts";
 import { raw, RawHTML } from "./escape.ts";
@@ -185,42 +185,15 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
       }
     },
   }, (socket: WebSocket, request: FastifyRequest) => {
-    const info = connectInfo(request);
     const params = Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-    const early: string[] = [];
-    let connection: Awaited<ReturnType<Endpoint["connect"]>> = null;
-    let gone = false;
-    socket.on("message", (data, isBinary) => {
-      const text = isBinary ? "" : data.toString();
-      if (connection) connection.receive(text);
-      else early.push(text);
-    });
-    socket.on("close", () => {
-      gone = true;
-      connection?.close(CloseCode.goingAway, "client went away");
-    });
-    socket.on("error", (err) => request.log.warn({ err }, "websocket error"));
-    const transport = {
-      send: (text: string) => {
-        const behind = socket.bufferedAmount;
-        if (behind > endpoint.limits.maxBufferedBytes && socket.readyState === socket.OPEN) return tooFarBehind(behind);
-        socket.send(text);
-      },
-      close: (code: number, reason: string) => {
-        socket.close(code, reason);
-        // A stalled peer never answers the closing handshake: drop what it never took, soon.
-        if (code === SLOW_CLIENT_CLOSE) setTimeout(() => socket.terminate(), SLOW_CLIENT_GRACE_MS).unref();
-      },
-    };
-    function tooFarBehind(behind: number): void {
-      endpoint.log.warn({ code: "SB_ERR_SLOW_CLIENT", socketId: connection?.socketId, buffered: behind, limit: endpoint.limits.maxBufferedBytes }, "client too far behind; closing");
-      connection?.close(SLOW_CLIENT_CLOSE, "client too far behind");
-    }
-    endpoint.connect(transport, info, params).then((accepted) => {
+    const transport = new SocketTransport(socket, endpoint);
+    // Nothing below keeps `request` (its headers and raw message) alive for the socket's lifetime.
+    socket.on("message", (data, isBinary) => transport.receive(isBinary ? "" : data.toString()));
+    socket.on("close", () => transport.gone());
+    socket.on("error", (err) => endpoint.log.warn({ err }, "websocket error"));
+    endpoint.connect(transport, connectInfo(request), params).then((accepted) => {
       if (!accepted) return socket.close(CloseCode.policy, "connection refused");
-      connection = accepted;
-      if (gone) return accepted.close(CloseCode.goingAway, "client went away");
-      for (const text of early.splice(0)) accepted.receive(text);
+      transport.accepted(accepted);
     });
   });
 
@@ -256,3 +229,58 @@ function serveClient(app: FastifyInstance, path: string, file: string): void {
 }
 
 export const switchboard = fp(plugin, { name: "switchboard", fastify: "5.x" });
+
+/**
+ * One websocket as a connection's transport. Frames that arrive before the connect hook has
+ * answered wait; a client further behind than limits.maxBufferedBytes is closed (4002).
+ */
+class SocketTransport implements Transport {
+  readonly #socket: WebSocket;
+  readonly #endpoint: Endpoint;
+  #connection: Connection | null = null;
+  #early: string[] | null = null;
+  #gone = false;
+
+  constructor(socket: WebSocket, endpoint: Endpoint) {
+    this.#socket = socket;
+    this.#endpoint = endpoint;
+  }
+
+  receive(text: string): void {
+    if (this.#connection) this.#connection.receive(text);
+    else (this.#early ??= []).push(text);
+  }
+
+  accepted(connection: Connection): void {
+    this.#connection = connection;
+    if (this.#gone) return connection.close(CloseCode.goingAway, "client went away");
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const text of early) connection.receive(text);
+  }
+
+  gone(): void {
+    this.#gone = true;
+    this.#connection?.close(CloseCode.goingAway, "client went away");
+  }
+
+  send(text: string): void {
+    const socket = this.#socket;
+    const behind = socket.bufferedAmount;
+    if (behind > this.#endpoint.limits.maxBufferedBytes && socket.readyState === socket.OPEN) return this.#tooFarBehind(behind);
+    socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    const socket = this.#socket;
+    socket.close(code, reason);
+    // A stalled peer never answers the closing handshake: drop what it never took, soon.
+    if (code === SLOW_CLIENT_CLOSE) setTimeout(() => socket.terminate(), SLOW_CLIENT_GRACE_MS).unref();
+  }
+
+  #tooFarBehind(behind: number): void {
+    const limit = this.#endpoint.limits.maxBufferedBytes;
+    this.#endpoint.log.warn({ code: "SB_ERR_SLOW_CLIENT", socketId: this.#connection?.socketId, buffered: behind, limit }, "client too far behind; closing");
+    this.#connection?.close(SLOW_CLIENT_CLOSE, "client too far behind");
+  }
+}
