@@ -135,7 +135,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
   }
 
   /** A client event for the view, or for the component with id `cid`. */
-  async event(name: string, value: EventValue, cid: number | null): Promise<EventResult> {
+  /** A promise only when the handler returned one. */
+  event(name: string, value: EventValue, cid: number | null): EventResult | Promise<EventResult> {
     if (cid !== null) {
       const entry = this.#components.get(cid);
       if (!entry) throw sbError("SB_ERR_UNKNOWN_COMPONENT", cid);

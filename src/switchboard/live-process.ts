@@ -7,7 +7,7 @@ import { ChannelProcess } from "./channel.ts";
 import type { Connection } from "./connection.ts";
 import { SwitchboardError } from "./errors.ts";
 import { LiveInstance, type InstanceHost } from "./live-instance.ts";
-import type { EventValue, Params } from "./live-view.ts";
+import type { EventResult, EventValue, Params } from "./live-view.ts";
 import { LIVE, LIVE_TOPIC_PREFIX, REPLY_DIFF, REPLY_VALUE, type WireDiff } from "./protocol.ts";
 import type { Message } from "./pubsub.ts";
 import { decodeForm, queryParams } from "./params.ts";
@@ -85,7 +85,7 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     this.end("join refused", "none");
   }
 
-  async handleIn(event: string, payload: Record<string, unknown>, ref: string | null): Promise<void> {
+  handleIn(event: string, payload: Record<string, unknown>, ref: string | null): void | Promise<void> {
     const instance = this.instance;
     if (!instance) return;
     if (event === LIVE.event) return this.#event(instance, payload, ref);
@@ -93,7 +93,8 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     this.reply(ref, "error", { reason: `unknown message ${JSON.stringify(event)} for a live view`, code: "SB_ERR_UNKNOWN_EVENT" });
   }
 
-  async #event(instance: LiveInstance<any>, payload: Record<string, unknown>, ref: string | null): Promise<void> {
+  /** A DOM event: the handler, then the reply with the diff; synchronous when the handler is. */
+  #event(instance: LiveInstance<any>, payload: Record<string, unknown>, ref: string | null): void | Promise<void> {
     const { type, event, value, cid } = payload;
     const bad = (reason: string) => this.reply(ref, "error", { reason, code: "SB_ERR_EVENT_PAYLOAD" });
     if (typeof type !== "string") return bad("type must be a string such as \"click\" or \"form\"");
@@ -112,9 +113,18 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
       return this.reply(ref, "error", { reason: `no handler for the event ${JSON.stringify(event)}`, code: "SB_ERR_UNKNOWN_EVENT" });
     }
     const started = performance.now();
-    const result = await instance.event(event, values, target);
+    const result = instance.event(event, values, target);
+    if (result instanceof Promise) return result.then((value) => this.#answer(instance, value, ref, started));
+    return this.#answer(instance, result, ref, started);
+  }
+
+  #answer(instance: LiveInstance<any>, result: EventResult, ref: string | null, started: number): void | Promise<void> {
     this.connection.endpoint.metrics.count("events");
-    await this.#navigate(instance);
+    if (instance.navigation) return this.#navigate(instance).then(() => this.#replyWithDiff(instance, result, ref, started));
+    this.#replyWithDiff(instance, result, ref, started);
+  }
+
+  #replyWithDiff(instance: LiveInstance<any>, result: EventResult, ref: string | null, started: number): void {
     const out: Record<string, unknown> = {};
     const diff = instance.pendingDiff();
     if (diff) out[REPLY_DIFF] = diff;
