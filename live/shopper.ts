@@ -49,7 +49,8 @@ export class Shopper {
     const cartId = cartIdOf(context.session);
     socket.assign({ cartId, lines: [], notice: cartId ? null : messages.noSession });
     if (!cartId) return;
-    await this.reload(socket);
+    // A first visit's cart id was made by this very request: nothing is in it yet.
+    if (!context.newSession) await this.reload(socket);
     if (!socket.connected) return;
     socket.subscribe(cartTopic(cartId));
     socket.subscribe(INVENTORY_TOPIC);

@@ -81,6 +81,8 @@ export interface InstanceOptions {
   url: URL;
   flash: Flash;
   host: InstanceHost | null;
+  /** The HTTP render of a request that created the session. */
+  newSession?: boolean;
 }
 
 export class LiveInstance<A extends object> implements ComponentHost {
@@ -109,6 +111,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
   #timers: Set<NodeJS.Timeout> | null = null;
   #tasks: Set<Promise<void>> | null = null;
   #stopped = false;
+  readonly #newSession: boolean;
 
   constructor(endpoint: Endpoint, view: LiveView<A, any>, options: InstanceOptions) {
     this.endpoint = endpoint;
@@ -117,6 +120,7 @@ export class LiveInstance<A extends object> implements ComponentHost {
     this.title = view.title ?? null;
     this.flash = options.flash;
     this.socket = new LiveSocketImpl(this, options);
+    this.#newSession = options.newSession === true;
   }
 
   /** startAsync tasks under way (the test harness's settle() waits for them). */
@@ -130,7 +134,8 @@ export class LiveInstance<A extends object> implements ComponentHost {
 
   async mount(params: Params): Promise<void> {
     const socket = this.socket;
-    await this.view.mount({ params, session: socket.session, get url() { return socket.url; } }, socket);
+    const newSession = this.#newSession;
+    await this.view.mount({ params, session: socket.session, newSession, get url() { return socket.url; } }, socket);
     if (!this.navigation && this.view.handleParams) await this.view.handleParams(params, socket.url, socket);
   }
 

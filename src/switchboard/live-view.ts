@@ -19,6 +19,11 @@ export interface MountContext {
   readonly params: Params;
   readonly session: Readonly<Record<string, unknown>>;
   readonly url: URL;
+  /**
+   * True when this very request created the session (a first visit, during the HTTP render):
+   * nothing can be stored under it yet, so a mount may skip reading what belongs to it.
+   */
+  readonly newSession: boolean;
 }
 
 export type Flash = Readonly<Record<string, string>>;

@@ -101,7 +101,8 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
   await app.register(fastifyWebsocket, { options: { maxPayload: endpoint.limits.maxFrameBytes } });
 
   const secureCookies = endpoint.production;
-  function loadSession(request: FastifyRequest, reply: FastifyReply): CookieSession {
+  /** The request's session, or a new one (its cookie set); `created` says which. */
+  function loadSession(request: FastifyRequest, reply: FastifyReply): CookieSession & { created?: true } {
     const existing = readSession(endpoint, request.cookies[endpoint.session.cookie]);
     if (existing) return existing;
     const session = newSession(initSession(request));
@@ -115,7 +116,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     });
     // Later code in this request (and the websocket check) sees the new cookie.
     request.cookies[endpoint.session.cookie] = value;
-    return session;
+    return { ...session, created: true };
   }
 
   async function liveRender(request: FastifyRequest, reply: FastifyReply, view: LiveView<any, any>, pathParams: Record<string, string>) {
@@ -125,7 +126,7 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     if (request.cookies[FLASH_COOKIE]) reply.clearCookie(FLASH_COOKIE, { path: "/" });
     const url = new URL(request.url, `${request.protocol}://${request.host}`);
     const id = `phx-${randomId(6)}`;
-    const instance = new LiveInstance(endpoint, view, { id, session: session.data, url, flash, host: null });
+    const instance = new LiveInstance(endpoint, view, { id, session: session.data, url, flash, host: null, newSession: cookieSession.created === true });
     const started = performance.now();
     await instance.mount({ ...queryParams(url), ...pathParams });
     if (instance.navigation) {

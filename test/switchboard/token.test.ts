@@ -124,6 +124,19 @@ describe("Signer", () => {
   });
 
   test.each([
+    ["32 characters", "k".repeat(32)],
+    ["64 characters (one block)", "k".repeat(64)],
+    ["a secret longer than a block", "long-secret-".repeat(12)],
+    ["a secret of multibyte characters", "clé-secrète-ünïcødé-".repeat(3)],
+  ])("signatures are HMAC-SHA256 over purpose, NUL and body, for %s", (_name, secret) => {
+    const token = new Signer(secret).sign("cookie", { cartId: "abc" }, NOW);
+    const [payload, time, signature] = token.split(".");
+    const expected = createHmac("sha256", secret).update("cookie").update("\u0000").update(`${payload}.${time}`).digest("base64url");
+    expect(signature).toBe(expected);
+    expect(new Signer(secret).verify("cookie", token, HOUR, NOW)).toEqual({ cartId: "abc" });
+  });
+
+  test.each([
     ["a short secret", "too-short"],
     ["31 characters", "x".repeat(31)],
     ["an empty string", ""],
