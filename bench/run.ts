@@ -21,6 +21,10 @@ const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   runtime: async () => (await import("./runtime.ts")).runRuntime(),
   harness: async () => (await import("./harness.ts")).runHarness(),
   client: async () => (await import("./client.ts")).runClient(),
+  launch: async () => (await import("./launch.ts")).runLaunch(),
+  events: async () => (await import("./events.ts")).runEvents(),
+  render: async () => (await import("./render.ts")).runRender(),
+  cluster: async () => (await import("./cluster.ts")).runCluster(),
 };
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "results");

@@ -2,10 +2,10 @@
 // (load-driver.ts) in two child processes, over real websockets on 127.0.0.1: heap and RSS per idle
 // joined view, and the time one PubSub broadcast takes to reach every view's socket as a diff.
 
-import { fork, execFileSync, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkFileLimit, first, killChildren, startChild, stopChild } from "./children.ts";
 import type { DriverMessage, DriverResult, RoundFigures } from "./load-driver.ts";
 import type { ServerMessage } from "./runtime-server.ts";
 import type { ScenarioResult } from "./run.ts";
@@ -24,7 +24,6 @@ const settings = {
 const TARGETS = { lastPageP50Ms: { 1000: 20, 3000: 40, 10000: 120 } as Record<number, number>, frameBytes: 80, heapPerPage: 8 * 1024 };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const FD_HEADROOM = 256;
 
 function positive(name: string, value: string): number {
   const n = Number(value);
@@ -36,56 +35,6 @@ function list(value: string): number[] {
   return value.split(",").map((v) => positive("RUNTIME_VIEWS (a comma-separated list)", v.trim()));
 }
 
-/** Both children inherit our open-files limit, and each holds one descriptor per socket. */
-function checkFileLimit(views: number): void {
-  const limit = execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim();
-  if (limit !== "unlimited" && Number(limit) < views + FD_HEADROOM) {
-    throw new Error(`the open-files limit (ulimit -n) is ${limit}; ${views} views need at least ${views + FD_HEADROOM}. Raise it (ulimit -n 65536) and run again.`);
-  }
-}
-
-/** Children still running; killed on any failure and when this process exits. */
-const children = new Set<ChildProcess>();
-function killChildren(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  children.clear();
-}
-process.on("exit", killChildren);
-
-function start(script: string, args: string[], execArgv: string[]): ChildProcess {
-  const child = fork(join(here, script), args, { execArgv: [...execArgv, "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-/** The child's first message of type `type`; rejects on an error message or an early exit. */
-function first<M extends { type: string }, K extends M["type"]>(child: ChildProcess, name: string, type: K): Promise<Extract<M, { type: K }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: M) => {
-      if (message.type === type) finish(() => resolve(message as Extract<M, { type: K }>));
-      else if (message.type === "error") finish(() => reject(new Error(`${name} failed: ${(message as unknown as { message: string }).message}`)));
-    };
-    const onExit = (code: number | null, signal: string | null) => finish(() => reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before sending "${type}"`)));
-    const finish = (then: () => void) => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      then();
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.send({ type: "stop" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** One view count: a fresh server, a fresh driver, bounded by settings.timeoutMs. */
 async function measure(views: number): Promise<DriverResult & { loadAverage: number }> {
   // Other work on the machine shares the two processes' cores: kept beside the figures.
@@ -95,12 +44,12 @@ async function measure(views: number): Promise<DriverResult & { loadAverage: num
     timer = setTimeout(() => reject(new Error(`the runtime benchmark at ${views} views took longer than ${settings.timeoutMs / 1000} s; stopped`)), settings.timeoutMs);
   });
   const profile = settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(here, "results", "runtime-profile")}`, "--cpu-prof-interval=100"] : [];
-  const server = start("runtime-server.ts", [], ["--expose-gc", ...profile]);
+  const server = startChild("runtime-server.ts", { execArgv: ["--expose-gc", ...profile] });
   try {
     const { url } = await Promise.race([first<ServerMessage, "ready">(server, "runtime-server", "ready"), deadline]);
-    const driver = start("load-driver.ts", [`--url=${url}`, `--views=${views}`, `--rounds=${settings.rounds}`], []);
+    const driver = startChild("load-driver.ts", { args: [`--url=${url}`, `--views=${views}`, `--rounds=${settings.rounds}`] });
     const { result } = await Promise.race([first<DriverMessage, "result">(driver, "load-driver", "result"), deadline]);
-    await stop(server);
+    await stopChild(server);
     return { ...result, loadAverage: round(loadAverage) };
   } catch (error) {
     killChildren();
@@ -171,7 +120,7 @@ const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.to
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export async function runRuntime(): Promise<ScenarioResult> {
-  checkFileLimit(Math.max(...settings.views));
+  checkFileLimit(Math.max(...settings.views), `${Math.max(...settings.views)} views`);
   const runs: ReturnType<typeof figuresOf>[] = [];
   for (const views of settings.views) runs.push(figuresOf(await measure(views)));
 
