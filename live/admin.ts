@@ -4,7 +4,7 @@
 
 import { defineLive, html, type LiveSocket } from "../src/switchboard/index.ts";
 import { storeError, StoreError } from "../src/store/errors.ts";
-import { INVENTORY_TOPIC, SALES_TOPIC, type InventoryEvent } from "../src/store/events.ts";
+import { INVENTORY_CHANGES_TOPIC, SALES_TOPIC, type InventoryChanges } from "../src/store/events.ts";
 import type { Product } from "../src/store/inventory.ts";
 import type { Store } from "../src/store/store.ts";
 import { adminDashboard } from "../templates/admin.ts";
@@ -84,7 +84,7 @@ export function adminPage(store: Store) {
       readNodes(socket);
       readSales(socket, Date.now());
       if (!socket.connected) return;
-      for (const topic of [SHOPPERS_TOPIC, NODES_TOPIC, INVENTORY_TOPIC, SALES_TOPIC, CLOCK_TOPIC]) socket.subscribe(topic);
+      for (const topic of [SHOPPERS_TOPIC, NODES_TOPIC, INVENTORY_CHANGES_TOPIC, SALES_TOPIC, CLOCK_TOPIC]) socket.subscribe(topic);
     },
     handleEvent: {
       release: (value, socket) => act(socket, () => store.operations.release(productId(value.product))),
@@ -98,9 +98,9 @@ export function adminPage(store: Store) {
         readSales(socket, Date.now());
         readShoppers(socket);
         readNodes(socket);
-      } else if (message.topic === INVENTORY_TOPIC) {
+      } else if (message.topic === INVENTORY_CHANGES_TOPIC) {
         socket.assign({ products: store.inventory.products() });
-        if ((message.payload as InventoryEvent).type === "reloaded") readShoppers(socket);
+        if ((message.payload as InventoryChanges).events.some((event) => event.type === "reloaded")) readShoppers(socket);
       } else if (message.topic === CLOCK_TOPIC) {
         readSales(socket, message.payload as number);
       } else if (!socket.assigns.flushing) {

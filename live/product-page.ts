@@ -3,7 +3,7 @@
 // down each second on the node's launch clock, which the page follows only while it needs it.
 
 import { defineLive, html, liveComponent, type LiveSocket } from "../src/switchboard/index.ts";
-import { INVENTORY_TOPIC } from "../src/store/events.ts";
+import { INVENTORY_CHANGES_TOPIC } from "../src/store/events.ts";
 import type { Product } from "../src/store/inventory.ts";
 import type { Store } from "../src/store/store.ts";
 import { productList } from "../templates/product.ts";
@@ -42,7 +42,7 @@ export function productPage(store: Store, Cart: CartComponent) {
     handleInfo(message, socket) {
       if (message.topic === CLOCK_TOPIC) return socket.assign({ now: message.payload as number });
       const handled = shopper.handleInfo(message, socket);
-      if (message.topic === INVENTORY_TOPIC) {
+      if (message.topic === INVENTORY_CHANGES_TOPIC) {
         socket.assign({ products: store.inventory.products() });
         followClock(socket);
       }

@@ -4,7 +4,7 @@
 
 import type { LiveSocket, Message, MountContext } from "../src/switchboard/index.ts";
 import type { CartLine } from "../src/store/cart.ts";
-import { cartTopic, INVENTORY_TOPIC, type InventoryEvent } from "../src/store/events.ts";
+import { cartTopic, INVENTORY_CHANGES_TOPIC, type InventoryChanges } from "../src/store/events.ts";
 import type { Store } from "../src/store/store.ts";
 import { CART_NOTICE, CART_RELOAD, parseId } from "./cart.ts";
 
@@ -53,7 +53,7 @@ export class Shopper {
     if (!context.newSession) await this.reload(socket);
     if (!socket.connected) return;
     socket.subscribe(cartTopic(cartId));
-    socket.subscribe(INVENTORY_TOPIC);
+    socket.subscribe(INVENTORY_CHANGES_TOPIC);
     socket.track(SHOPPERS_TOPIC, cartId, this.#meta(socket.assigns.lines));
   }
 
@@ -94,9 +94,8 @@ export class Shopper {
       return true;
     }
     if (cartId && message.topic === cartTopic(cartId)) return this.reload(socket).then(() => true);
-    if (message.topic !== INVENTORY_TOPIC) return false;
-    const event = message.payload as InventoryEvent;
-    if (event.type === "reloaded") return this.reload(socket).then(() => true);
+    if (message.topic !== INVENTORY_CHANGES_TOPIC) return false;
+    if ((message.payload as InventoryChanges).events.some((event) => event.type === "reloaded")) return this.reload(socket).then(() => true);
     socket.assign({ lines: this.#store.carts.refresh(socket.assigns.lines) });
     return true;
   }

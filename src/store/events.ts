@@ -11,7 +11,7 @@ export interface Committed {
   readonly items?: readonly number[];
 }
 
-/** Node-local, after the re-read: what pages show changed. */
+/** Node-local, after the re-read: each change shoppers see, one message per change (pages follow INVENTORY_CHANGES_TOPIC). */
 export const INVENTORY_TOPIC = "store:inventory";
 export type InventoryEvent =
   | { readonly type: "released"; readonly productId: number }
@@ -19,6 +19,17 @@ export type InventoryEvent =
   | { readonly type: "level"; readonly productId: number; readonly itemId: number; readonly level: Level; readonly previous: Level }
   /** The whole inventory was loaded again (after an outage): re-read everything. */
   | { readonly type: "reloaded" };
+
+/**
+ * Node-local, once per re-read that changed what shoppers see: every event of that re-read
+ * together. Pages follow this topic, so a re-read that moved five levels costs each page one
+ * message, one render and one frame (a burst's commits that arrive during a re-read are read by
+ * the next one: coalescing that adds no wait).
+ */
+export const INVENTORY_CHANGES_TOPIC = "store:inventory:changes";
+export interface InventoryChanges {
+  readonly events: readonly InventoryEvent[];
+}
 
 /**
  * Node-local, after a re-read that found counts lower: units sold (by any node or tool) and when

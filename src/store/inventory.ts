@@ -8,7 +8,7 @@ import type { Logger } from "../switchboard/endpoint.ts";
 import type { Message, PubSub, Subscriber } from "../switchboard/pubsub.ts";
 import type { Database, StoreDb } from "./database.ts";
 import { storeError, unavailable, isConnectionError, StoreError } from "./errors.ts";
-import { COMMITTED_TOPIC, INVENTORY_TOPIC, SALES_TOPIC, type Committed, type InventoryEvent, type Sales } from "./events.ts";
+import { COMMITTED_TOPIC, INVENTORY_CHANGES_TOPIC, INVENTORY_TOPIC, SALES_TOPIC, type Committed, type InventoryChanges, type InventoryEvent, type Sales } from "./events.ts";
 import type { Level } from "./levels.ts";
 import { decrementStock, itemExists, readItems, readProducts, readReleased, releaseProduct, releaseScheduled, setReleaseAt } from "./inventory-queries.ts";
 import { ReleaseScheduler } from "./release-scheduler.ts";
@@ -280,6 +280,7 @@ export class Inventory {
       if (this.#announceLoad) {
         this.#announceLoad = false;
         this.#deliver({ type: "reloaded" });
+        this.#deliverChanges([{ type: "reloaded" }]);
       }
       return true;
     } catch (error) {
@@ -322,6 +323,7 @@ export class Inventory {
       }
       if (result.sold > 0) this.#deliverSales({ units: result.sold, at: Date.now() });
       for (const event of result.events) this.#deliver(event);
+      this.#deliverChanges(result.events);
     } catch (error) {
       if (isConnectionError(error) || error instanceof TimeoutError) this.#lost(error);
       else this.#log.error({ err: error }, "store: could not re-read changed rows");
@@ -358,6 +360,12 @@ export class Inventory {
 
   #deliver(event: InventoryEvent): void {
     this.#pubsub.deliverLocal({ topic: INVENTORY_TOPIC, event: event.type, payload: event }, null);
+  }
+
+  #deliverChanges(events: readonly InventoryEvent[]): void {
+    if (events.length === 0) return;
+    const changes: InventoryChanges = { events };
+    this.#pubsub.deliverLocal({ topic: INVENTORY_CHANGES_TOPIC, event: "changes", payload: changes }, null);
   }
 
   #deliverSales(sales: Sales): void {

@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test, vi } from "vitest";
 import { StoreError } from "../../src/store/errors.ts";
-import { COMMITTED_TOPIC, INVENTORY_TOPIC, type Committed, type InventoryEvent } from "../../src/store/events.ts";
+import { COMMITTED_TOPIC, INVENTORY_CHANGES_TOPIC, INVENTORY_TOPIC, type Committed, type InventoryChanges, type InventoryEvent } from "../../src/store/events.ts";
 import { Inventory, type InventoryOptions } from "../../src/store/inventory.ts";
 import { itemAvailabilities, items, products } from "../../src/store/schema.ts";
 import { catalog, seed } from "../../src/store/seed.ts";
@@ -118,6 +118,21 @@ describeDatabases("inventory", (kind) => {
     expect(inventory.products()[1]).toBe(before[1]);
     expect(events).toEqual([{ type: "released", productId: 1 }]);
     expect(seenByPages).toEqual([true, true, true]);
+  });
+
+  test("one re-read that moves several levels tells pages once, with every change", async () => {
+    const bus = new PubSub();
+    const inventory = await start({ pubsub: bus });
+    await inventory.release(1);
+    const events = collect<InventoryEvent>(bus, INVENTORY_TOPIC);
+    const batches = collect<InventoryChanges>(bus, INVENTORY_CHANGES_TOPIC);
+    const ids = inventory.product(1)!.items.slice(0, 3).map((item) => item.id);
+    for (const id of ids) await setCount(id, 0);
+    await inventory.committed({ items: ids });
+    expect(events.map((event) => event.type)).toEqual(["level", "level", "level"]);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.events).toEqual(events);
+    expect(ids.every((id) => inventory.item(id)!.level === "out")).toBe(true);
   });
 
   test("releasing a released product changes and announces nothing; an unknown one is refused", async () => {
