@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { first, startChild } from "./children.ts";
 import type { SalesMessage } from "./sales-process.ts";
 import { buildApp } from "../src/app.ts";
-import { COMMITTED_TOPIC, INVENTORY_TOPIC, type InventoryEvent } from "../src/store/events.ts";
+import { COMMITTED_TOPIC, INVENTORY_CHANGES_TOPIC, INVENTORY_TOPIC, type InventoryEvent } from "../src/store/events.ts";
 import { DEFAULT_SEED, mulberry32 } from "../src/store/seed.ts";
 import { simulateSales, simulatorDefaults, type SimulationTotals } from "../src/store/simulator.ts";
 
@@ -136,7 +136,7 @@ async function memory(): Promise<StoreMemory> {
     external: m.external,
     arrayBuffers: m.arrayBuffers,
     connections: app.switchboard.connections.size,
-    inventoryFollowers: store.pubsub.subscriberCount(INVENTORY_TOPIC) - 1,
+    inventoryFollowers: store.pubsub.subscriberCount(INVENTORY_CHANGES_TOPIC),
     ...counts,
   };
 }
