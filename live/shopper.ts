@@ -35,19 +35,25 @@ export function cartIdOf(session: Readonly<Record<string, unknown>>): string | n
   return typeof id === "string" && /^[A-Za-z0-9_-]{8,64}$/.test(id) ? id : null;
 }
 
+/** An empty cart's lines, shared by every page that shows one. */
+const NO_LINES: readonly CartLine[] = Object.freeze([]);
+
 export class Shopper {
   readonly #store: Store;
   readonly #path: string;
+  /** The presence meta of a tab whose cart is empty (most of them), shared by all of them. */
+  readonly #emptyMeta: ShopperMeta & Record<string, unknown>;
 
   constructor(store: Store, path: string) {
     this.#store = store;
     this.#path = path;
+    this.#emptyMeta = Object.freeze({ path, items: Object.freeze([]) });
   }
 
   /** Reads the cart; once connected, follows it and the inventory, and tracks the tab's presence. */
   async mount(context: MountContext, socket: LiveSocket<ShopperAssigns>): Promise<void> {
     const cartId = cartIdOf(context.session);
-    socket.assign({ cartId, lines: [], notice: cartId ? null : messages.noSession });
+    socket.assign({ cartId, lines: NO_LINES, notice: cartId ? null : messages.noSession });
     if (!cartId) return;
     // A first visit's cart id was made by this very request: nothing is in it yet.
     if (!context.newSession) await this.reload(socket);
@@ -69,7 +75,7 @@ export class Shopper {
       return;
     }
     const changed = !sameItems(socket.assigns.lines, lines);
-    socket.assign({ lines, ...(socket.assigns.notice === messages.cartUnavailable ? { notice: null } : {}) });
+    socket.assign({ lines: lines.length === 0 ? NO_LINES : lines, ...(socket.assigns.notice === messages.cartUnavailable ? { notice: null } : {}) });
     if (changed && socket.connected) socket.updatePresence(SHOPPERS_TOPIC, cartId, this.#meta(lines));
   }
 
@@ -110,6 +116,7 @@ export class Shopper {
   }
 
   #meta(lines: readonly CartLine[]): ShopperMeta & Record<string, unknown> {
+    if (lines.length === 0) return this.#emptyMeta;
     return { path: this.#path, items: lines.map((line) => line.itemId) };
   }
 }

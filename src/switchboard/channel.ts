@@ -95,6 +95,7 @@ export function defineChannel<A extends Record<string, unknown>>(definition: Cha
 }
 
 const encoded = new WeakMap<Message, string>();
+const NO_TOPICS: readonly string[] = [];
 
 /** The broadcast's frame, encoded once however many subscribers send it. */
 export function broadcastFrame(message: Message): string {
@@ -116,7 +117,8 @@ export abstract class ChannelProcess implements Subscriber {
   readonly joinRef: string | null;
   readonly connection: Connection;
   readonly mailbox: Mailbox;
-  readonly subscriptions = new Set<string>();
+  /** Topics this process follows: a few, in an array copied on change (~0.1 KB less than a Set). */
+  #subscriptions: readonly string[] = NO_TOPICS;
   joined = false;
   #ended = false;
 
@@ -129,6 +131,10 @@ export abstract class ChannelProcess implements Subscriber {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  get subscriptions(): readonly string[] {
+    return this.#subscriptions;
   }
 
   get pubsub(): PubSub {
@@ -153,13 +159,16 @@ export abstract class ChannelProcess implements Subscriber {
   }
 
   subscribe(topic: string): void {
-    if (this.#ended || this.subscriptions.has(topic)) return;
-    this.subscriptions.add(topic);
+    if (this.#ended || this.#subscriptions.includes(topic)) return;
+    // concat sizes the array exactly (a push would leave room for 16 more).
+    this.#subscriptions = this.#subscriptions.concat([topic]);
     this.pubsub.subscribe(topic, this);
   }
 
   unsubscribe(topic: string): void {
-    if (!this.subscriptions.delete(topic)) return;
+    const at = this.#subscriptions.indexOf(topic);
+    if (at < 0) return;
+    this.#subscriptions = this.#subscriptions.slice(0, at).concat(this.#subscriptions.slice(at + 1));
     this.pubsub.unsubscribe(topic, this);
   }
 
@@ -178,8 +187,8 @@ export abstract class ChannelProcess implements Subscriber {
     if (this.#ended) return;
     this.#ended = true;
     this.mailbox.close();
-    for (const topic of this.subscriptions) this.pubsub.unsubscribe(topic, this);
-    this.subscriptions.clear();
+    for (const topic of this.#subscriptions) this.pubsub.unsubscribe(topic, this);
+    this.#subscriptions = NO_TOPICS;
     this.connection.endpoint.presence.untrackAll(this);
     try {
       this.terminate(reason);

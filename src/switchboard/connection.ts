@@ -37,6 +37,7 @@ export const CloseCode = {
 } as const;
 
 const NO_HEADERS: ConnectInfo["headers"] = Object.freeze({});
+const NO_PROCESSES: readonly ChannelProcess[] = [];
 
 export class Connection implements Subscriber {
   readonly endpoint: Endpoint;
@@ -44,7 +45,8 @@ export class Connection implements Subscriber {
   readonly info: ConnectInfo;
   readonly socketId: string | null;
   readonly assigns: Readonly<Record<string, unknown>>;
-  readonly #processes = new Map<string, ChannelProcess>();
+  /** Processes joined on this connection: a few, in an array copied on change (~0.1 KB less than a Map). */
+  #processes: readonly ChannelProcess[] = NO_PROCESSES;
   lastSeen = Date.now();
   #tokens: number;
   #refilled = Date.now();
@@ -65,9 +67,14 @@ export class Connection implements Subscriber {
     return this.#closed;
   }
 
-  /** Processes joined on this connection, by topic. */
+  /** Processes joined on this connection, by topic (a new map each time). */
   get processes(): ReadonlyMap<string, ChannelProcess> {
-    return this.#processes;
+    return new Map(this.#processes.map((process) => [process.topic, process]));
+  }
+
+  #joined(topic: string): ChannelProcess | undefined {
+    for (const process of this.#processes) if (process.topic === topic) return process;
+    return undefined;
   }
 
   send(text: string): void {
@@ -134,7 +141,7 @@ export class Connection implements Subscriber {
       return this.send(encodeFrame(null, ref, PHOENIX_TOPIC, REPLY, { status: "ok", response: {} }));
     }
     if (event === JOIN) return this.#join(frame);
-    const process = this.#processes.get(topic);
+    const process = this.#joined(topic);
     if (!process) return this.#error(joinRef, ref, topic, "unmatched topic", "SB_ERR_UNMATCHED_TOPIC");
     if (joinRef !== null && joinRef !== process.joinRef) {
       return this.#error(joinRef, ref, topic, "this join_ref is not the topic's current join", "SB_ERR_STALE_JOIN");
@@ -151,7 +158,7 @@ export class Connection implements Subscriber {
 
   #join(frame: Frame): void {
     const [joinRef, ref, topic, , payload] = frame;
-    const existing = this.#processes.get(topic);
+    const existing = this.#joined(topic);
     if (existing) {
       // As in Phoenix: a second join to a joined topic replaces the first, which is closed.
       this.endpoint.log.info({ topic }, "duplicate join; closing the existing channel");
@@ -159,7 +166,8 @@ export class Connection implements Subscriber {
     }
     const process = this.endpoint.createProcess(this, topic, joinRef);
     if (!process) return this.#error(joinRef, ref, topic, "unmatched topic", "SB_ERR_UNMATCHED_TOPIC");
-    this.#processes.set(topic, process);
+    // concat sizes the array exactly (a push would leave room for 16 more).
+    this.#processes = this.#processes.concat([process]);
     this.endpoint.metrics.count("joins");
     process.mailbox.push(() => process.join(payload, ref));
   }
@@ -170,14 +178,15 @@ export class Connection implements Subscriber {
 
   /** Called by a process when it ends. */
   forget(process: ChannelProcess): void {
-    if (this.#processes.get(process.topic) === process) this.#processes.delete(process.topic);
+    const at = this.#processes.indexOf(process);
+    if (at >= 0) this.#processes = this.#processes.slice(0, at).concat(this.#processes.slice(at + 1));
   }
 
   /** Ends every process and closes the transport. Safe to call more than once. */
   close(code: number = CloseCode.normal, reason = "closed"): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const process of [...this.#processes.values()]) process.end("connection closed", "none");
+    for (const process of this.#processes) process.end("connection closed", "none");
     if (this.socketId !== null) this.endpoint.pubsub.unsubscribe(socketTopic(this.socketId), this);
     this.endpoint.forget(this);
     try {

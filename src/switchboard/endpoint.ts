@@ -52,6 +52,9 @@ export const defaultLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
 } satisfies Limits;
 
+/** A connection's assigns when its connect hook gives none: one frozen object for all of them. */
+const NO_ASSIGNS: Record<string, unknown> = Object.freeze({});
+
 /** The close code for a client further behind than limits.maxBufferedBytes (4000 private range). */
 export const SLOW_CLIENT_CLOSE = 4002;
 
@@ -151,7 +154,7 @@ export class Endpoint {
       return null;
     }
     if (result === false) return null;
-    const connection = new Connection(this, transport, info, result.id ?? null, result.assigns ?? {});
+    const connection = new Connection(this, transport, info, result.id ?? null, result.assigns ?? NO_ASSIGNS);
     this.#connections.add(connection);
     this.metrics.count("connections");
     this.#startSweeper();

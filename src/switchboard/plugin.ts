@@ -3,12 +3,13 @@
 // registration; from then on nothing a client sends can throw out of a handler.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyCookie from "@fastify/cookie";
 import fastifyWebsocket from "@fastify/websocket";
 import fp from "fastify-plugin";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import { CloseCode, type ConnectInfo, type Connection, type Transport } from "./connection.ts";
 import { Endpoint, SLOW_CLIENT_CLOSE, type EndpointOptions } from "./endpoint.ts";
 import { sbError } from "./errors.ts";
@@ -184,14 +185,17 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
         request.log.warn({ code: "SB_ERR_PROTOCOL_VERSION", vsn }, "websocket protocol version refused");
         return reply.code(400).send({ error: `protocol version ${PROTOCOL_VERSION} expected`, code: "SB_ERR_PROTOCOL_VERSION" });
       }
+      upgrades.set(request.raw, reply.raw);
     },
   }, (socket: WebSocket, request: FastifyRequest) => {
     const params = Object.fromEntries(Object.entries(request.query as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
     const transport = new SocketTransport(socket, endpoint);
     // Nothing below keeps `request` (its headers and raw message) alive for the socket's lifetime.
-    socket.on("message", (data, isBinary) => transport.receive(isBinary ? "" : data.toString()));
-    socket.on("close", () => transport.gone());
-    socket.on("error", (err) => endpoint.log.warn({ err }, "websocket error"));
+    releaseUpgrade(socket, upgrades.get(request.raw));
+    transports.set(socket, transport);
+    socket.on("message", onSocketMessage);
+    socket.on("close", onSocketClose);
+    socket.on("error", onSocketError);
     endpoint.connect(transport, connectInfo(request), params).then((accepted) => {
       if (!accepted) return socket.close(CloseCode.policy, "connection refused");
       transport.accepted(accepted);
@@ -231,6 +235,35 @@ function serveClient(app: FastifyInstance, path: string, file: string): void {
 
 export const switchboard = fp(plugin, { name: "switchboard", fastify: "5.x" });
 
+/** Each websocket upgrade's unused HTTP response, from the route's preValidation to its handler. */
+const upgrades = new WeakMap<IncomingMessage, ServerResponse>();
+
+/**
+ * Lets an open websocket's upgrade request and reply go (about 3 KB per open page): ws answers
+ * the upgrade on the TCP socket itself, but @fastify/websocket leaves the unused HTTP response
+ * attached to that socket (and through it the request: headers, raw headers, its first data
+ * chunk) and keeps request and reply in its error listener. The handler adds its own.
+ */
+function releaseUpgrade(socket: WebSocket, response: ServerResponse | undefined): void {
+  if (response?.socket) response.detachSocket(response.socket);
+  socket.removeAllListeners("error");
+}
+
+/** Each websocket's transport, for the listeners every socket shares (three closures a socket cost ~0.2 KB). */
+const transports = new WeakMap<WebSocket, SocketTransport>();
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  transports.get(this)?.receive(isBinary ? "" : data.toString());
+}
+
+function onSocketClose(this: WebSocket): void {
+  transports.get(this)?.gone();
+}
+
+function onSocketError(this: WebSocket, err: Error): void {
+  transports.get(this)?.error(err);
+}
+
 /**
  * One websocket as a connection's transport. Frames that arrive before the connect hook has
  * answered wait; a client further behind than limits.maxBufferedBytes is closed (4002).
@@ -263,6 +296,10 @@ class SocketTransport implements Transport {
   gone(): void {
     this.#gone = true;
     this.#connection?.close(CloseCode.goingAway, "client went away");
+  }
+
+  error(err: Error): void {
+    this.#endpoint.log.warn({ err }, "websocket error");
   }
 
   send(text: string): void {

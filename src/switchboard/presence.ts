@@ -35,8 +35,8 @@ export class Presence {
   readonly #pubsub: PubSub;
   /** topic → ref → entry (every node's entries). */
   readonly #topics = new Map<string, Map<string, Entry>>();
-  /** owner → its entries on this node. */
-  readonly #owned = new Map<object, Set<Entry>>();
+  /** owner → its entries on this node (an array copied on change: an owner has one or two, ~0.1 KB less than a Set). */
+  readonly #owned = new Map<object, readonly Entry[]>();
   /** Told of every change made on this node (cluster adapters replicate them). */
   readonly listeners = new Set<(change: { joins: Entry[]; leaves: Entry[] }) => void>();
 
@@ -52,9 +52,8 @@ export class Presence {
     }
     const entry: Entry = { node: this.node, topic, key, ref: randomId(9), owner, meta };
     this.#add(entry);
-    let owned = this.#owned.get(owner);
-    if (!owned) this.#owned.set(owner, (owned = new Set()));
-    owned.add(entry);
+    // concat sizes the array exactly (a spread or a push would leave room for 16 more).
+    this.#setOwned(owner, (this.#owned.get(owner) ?? []).concat([entry]));
     this.#announce([entry], []);
     return entry.ref;
   }
@@ -63,31 +62,28 @@ export class Presence {
   update(owner: object, topic: string, key: string, meta: Meta): void {
     for (const old of this.#ownedBy(owner, topic, key)) {
       this.#remove(old);
-      this.#owned.get(owner)!.delete(old);
       const entry: Entry = { ...old, ref: randomId(9), meta };
       this.#add(entry);
-      this.#owned.get(owner)!.add(entry);
+      this.#setOwned(owner, this.#owned.get(owner)!.map((e) => (e === old ? entry : e)));
       this.#announce([entry], [old]);
     }
   }
 
   untrack(owner: object, topic: string, key: string): void {
     const entries = this.#ownedBy(owner, topic, key);
-    for (const entry of entries) {
-      this.#remove(entry);
-      this.#owned.get(owner)!.delete(entry);
-    }
-    if (entries.length) this.#announce([], entries);
+    if (entries.length === 0) return;
+    for (const entry of entries) this.#remove(entry);
+    this.#setOwned(owner, this.#owned.get(owner)!.filter((e) => !entries.includes(e)));
+    this.#announce([], entries);
   }
 
   /** Ends every entry of `owner` (its process ended). */
   untrackAll(owner: object): void {
-    const owned = this.#owned.get(owner);
-    if (!owned) return;
+    const entries = this.#owned.get(owner);
+    if (!entries) return;
     this.#owned.delete(owner);
-    const entries = [...owned];
     for (const entry of entries) this.#remove(entry);
-    if (entries.length) this.#announce([], entries);
+    this.#announce([], [...entries]);
   }
 
   list(topic: string): PresenceList {
@@ -169,7 +165,12 @@ export class Presence {
   }
 
   #ownedBy(owner: object, topic: string, key: string): Entry[] {
-    return [...(this.#owned.get(owner) ?? [])].filter((e) => e.topic === topic && e.key === key);
+    return (this.#owned.get(owner) ?? []).filter((e) => e.topic === topic && e.key === key);
+  }
+
+  #setOwned(owner: object, entries: readonly Entry[]): void {
+    if (entries.length > 0) this.#owned.set(owner, entries);
+    else this.#owned.delete(owner);
   }
 
   #add(entry: Entry): void {

@@ -274,10 +274,22 @@ export function memo<A extends unknown[]>(component: (...args: A) => unknown, op
 
 // ---- Building the tree ----------------------------------------------------------------------
 
+/**
+ * The one node of each template with nothing dynamic and no key (say, a fixed notice on every
+ * page), held by every render of every view: a node's content never changes once built, and what
+ * is set on it later (shared, its cached HTML) is the same wherever it is used.
+ */
+const staticNodes = new WeakMap<Template, Rendered>();
+
 /** Evaluates a template result into its rendered tree. */
 export function build(result: TemplateResult): Rendered {
   const { template, values } = result;
   const slots = template.slots;
+  if (slots.length === 0 && template.keyValue < 0 && template.keyStatic === undefined) {
+    let node = staticNodes.get(template);
+    if (node === undefined) staticNodes.set(template, (node = new Rendered(template.statics, [], undefined)));
+    return node;
+  }
   const d = new Array<Dyn>(slots.length);
   for (let i = 0; i < slots.length; i++) d[i] = evalSlot(slots[i]!, values, template);
   const key = template.keyValue >= 0 ? values[template.keyValue] : template.keyStatic;
@@ -349,8 +361,11 @@ function list(values: readonly unknown[], first: string, where: string): RList {
     const dup = (keys as unknown[]).find((k) => (seen.has(k) ? true : (seen.add(k), false)));
     throw sbError("SB_ERR_DUPLICATE_KEY", first, JSON.stringify(dup) ?? String(dup));
   }
-  return new RList(items, keys);
+  return items.length === 0 ? EMPTY_LIST : new RList(items, keys);
 }
+
+/** Every empty list is this one (lists are never changed once built). */
+const EMPTY_LIST = new RList([], null);
 
 /** Text inside a quoted attribute value. */
 function attrText(value: unknown, first: string, where: string): string {

@@ -76,15 +76,18 @@ export function flashToken(endpoint: Endpoint, flash: Flash): string {
   return endpoint.signer.sign("flash", flash);
 }
 
+/** No flash: one frozen object shared by every view that has none. */
+const NO_FLASH: Flash = Object.freeze({});
+
 /** The flash in a token, or none when it is absent, forged or stale. */
 export function readFlash(endpoint: Endpoint, token: unknown): Flash {
-  if (typeof token !== "string" || token === "") return {};
+  if (typeof token !== "string" || token === "") return NO_FLASH;
   try {
     const flash = endpoint.signer.verify("flash", token, FLASH_MAX_AGE_MS);
-    if (typeof flash !== "object" || flash === null || Array.isArray(flash)) return {};
+    if (typeof flash !== "object" || flash === null || Array.isArray(flash)) return NO_FLASH;
     return Object.fromEntries(Object.entries(flash).filter(([, v]) => typeof v === "string")) as Flash;
   } catch {
-    return {};
+    return NO_FLASH;
   }
 }
 

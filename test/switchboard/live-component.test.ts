@@ -195,6 +195,38 @@ describe("components in a list", () => {
     expect((await send(view, "pick", {}, 4)).status).toBe("ok");
     expect(view.render()).toBe(`<ul>${li(3, "CLOG *")}${li(1, "AIR")}${li(4, "DERBY *")}</ul>`);
   });
+
+  test("a list that grows past a few entries keeps finding each entry's component by key (state, moves, removal)", async () => {
+    const names = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ id: from + i, name: `n${from + i}` }));
+    const Long = defineLive<{ items: Item[] }, { grow: EventValue; reverse: EventValue; remove: EventValue }>({
+      mount: (_c, socket) => socket.assign({ items: names(1, 4) }),
+      handleEvent: {
+        grow: (_v, socket) => socket.update("items", (items) => [...items, ...names(5, 20)]),
+        reverse: (_v, socket) => socket.update("items", (items) => [...items].reverse()),
+        remove: ({ id }, socket) => socket.update("items", (items) => items.filter((i) => i.id !== Number(id))),
+      },
+      render: ({ items }) => html`<ul>${items.map((i) => liveComponent(Row, { id: i.id, name: i.name }))}</ul>`,
+    });
+    t = await createApp({ liveRoutes: { "/": Long } });
+    const view = await live(t.app, "/");
+    const li = (cid: number, picked = false) => `<li phx-click="pick" phx-target="${cid}">N${cid}${picked ? " *" : ""}</li>`;
+    await send(view, "pick", {}, 2);
+
+    // From 4 entries to 20: the first four keep their components and state, the others mount.
+    const grown = await send(view, "grow");
+    expect(Object.keys(grown.response.diff.c).map(Number)).toEqual(names(5, 20).map((i) => i.id));
+    expect(view.render()).toBe(`<ul>${names(1, 20).map((i) => li(i.id, i.id === 2)).join("")}</ul>`);
+
+    // Moved, each keeps its component; a targeted event reaches the right one.
+    expect((await send(view, "reverse")).response.diff.c).toBeUndefined();
+    await send(view, "pick", {}, 17);
+    expect(view.render()).toBe(`<ul>${names(1, 20).reverse().map((i) => li(i.id, i.id === 2 || i.id === 17)).join("")}</ul>`);
+
+    // A removed entry's component is gone; placing it again mounts a new one.
+    await send(view, "remove", { id: "17" });
+    expect((await send(view, "pick", {}, 17)).response.code).toBe("SB_ERR_UNKNOWN_COMPONENT");
+    expect(view.render()).not.toContain("N17");
+  });
 });
 
 describe("nested components", () => {

@@ -3,6 +3,8 @@
 // title) and Cache-Control: no-store; misconfiguration throws at registration.
 
 import Fastify, { type FastifyInstance } from "fastify";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, test } from "vitest";
 import { Endpoint } from "../../src/switchboard/endpoint.ts";
 import { SwitchboardError } from "../../src/switchboard/errors.ts";
@@ -195,6 +197,29 @@ describe("registration", () => {
     });
     expect(reply).toEqual([null, "1", "phoenix", "phx_reply", { status: "ok", response: {} }]);
     ws.terminate();
+  });
+
+  test("an open websocket keeps neither its upgrade's request nor its reply (about 3 KB each page otherwise)", async () => {
+    const upgrade: WeakRef<object>[] = [];
+    const server = await startServer({}, (app) => {
+      app.addHook("onRequest", async (request, reply) => {
+        if (request.url.startsWith("/live/websocket")) upgrade.push(new WeakRef(request), new WeakRef(reply), new WeakRef(request.raw), new WeakRef(reply.raw));
+      });
+    });
+    servers.push(server);
+    const socket = await TestSocket.connect(server);
+    expect((await socket.push("phoenix", "heartbeat", {}))[4].status).toBe("ok");
+    expect(upgrade).toHaveLength(4);
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    for (let i = 0; i < 3 && upgrade.some((ref) => ref.deref() !== undefined); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(upgrade.map((ref) => ref.deref() === undefined)).toEqual([true, true, true, true]);
+    // The socket is still served.
+    expect((await socket.push("phoenix", "heartbeat", {}))[4].status).toBe("ok");
+    socket.ws.terminate();
   });
 });
 

@@ -43,6 +43,20 @@ describe("build", () => {
     expect(b).not.toBe(a);
     expect(b).toEqual(a);
   });
+
+  test("a template with nothing dynamic and no key builds to one node, held by every build (one per view otherwise)", () => {
+    const notice = () => html`<p role="status">Reconnecting…</p>`;
+    const page = (n: number) => html`<main>${n}${notice()}</main>`;
+    const [a, b] = [build(page(1)), build(page(2))];
+    expect(b.d[1]).toBe(a.d[1]);
+    expect(build(notice())).toBe(a.d[1]);
+    expect(render(b)).toBe(`<main>2<p role="status">Reconnecting…</p></main>`);
+    // A key makes each build its own node (it may become a shared component under a keyed memo).
+    const keyed = () => html`<p key="k">fixed</p>`;
+    expect(build(keyed())).not.toBe(build(keyed()));
+    const keyedByValue = (k: string) => html`<p key=${k}>fixed</p>`;
+    expect(build(keyedByValue("x"))).not.toBe(build(keyedByValue("x")));
+  });
 });
 
 describe("lists", () => {
@@ -59,6 +73,15 @@ describe("lists", () => {
       [TEXT_ENTRY.statics, ["a"]],
       [TEXT_ENTRY.statics, ["1"]],
     ]);
+  });
+
+  test("every empty list is one list, held by every build", () => {
+    const cart = (lines: string[]) => html`<ul>${lines.map((line) => html`<li>${line}</li>`)}</ul>`;
+    const empty = build(cart([])).d[0] as RList;
+    expect(empty).toBeInstanceOf(RList);
+    expect(empty.items).toEqual([]);
+    expect(build(cart([])).d[0]).toBe(empty);
+    expect(build(cart(["a"])).d[0]).not.toBe(empty);
   });
 
   test("nested arrays flatten into one list and empty entries are dropped", () => {
