@@ -5,7 +5,7 @@
 import http from "node:http";
 import type WebSocket from "ws";
 import { Attribution, histogramSummary, StateGraph, type PageFrame, type ServerLevelEvent } from "./launch-attribution.ts";
-import type { BurstReport, CatalogProduct, CommitRecord, InventoryRecord, StoreMemory } from "./store-server.ts";
+import type { BurstReport, CatalogProduct, CommitRecord, FloorRound, InventoryRecord, StoreMemory } from "./store-server.ts";
 import {
   BenchFailure,
   containerContent,
@@ -55,8 +55,21 @@ export interface Spread {
   max: number;
 }
 
+/** The bare-socket floor on the launch's own sockets (medians over the rounds). */
+export interface FloorReport {
+  rounds: number;
+  /** The server's write loop over every socket, ms. */
+  loopMs: number;
+  /** From the loop's start to the first / last page receiving the frame, ms. */
+  firstPageMs: number;
+  lastPageMs: number;
+  /** Server CPU for the loop (user + system), ms. */
+  cpuMs: number;
+}
+
 export interface LaunchResult {
   pages: number;
+  floor: FloorReport;
   setup: { loadPagesMs: number; connectMs: number; joinMs: number; pageBytes: number; joinReplyBytes: number };
   memory: { before: StoreMemory; joined: StoreMemory; heapPerPage: number; rssPerPage: number };
   release: {
@@ -86,8 +99,8 @@ export interface LaunchResult {
     announceMs: Spread;
     /** Server side: commit announcement → the inventory's level event (the re-read). */
     rereadMs: Spread;
-    /** Server side: level event → the next macrotask (views handling it in microtasks have written). */
-    serverNextTickMs: Spread;
+    /** Server side: level event → handed to the last page (each page handles it synchronously and writes its frame). */
+    serverFanOutMs: Spread;
     /** (page, change) pairs never shown, and pages with at least one. */
     missed: number;
     pagesMissing: number;
@@ -145,6 +158,7 @@ class Tab {
   #message(data: Buffer): void {
     const at = now();
     if (isHeartbeatReply(data)) return;
+    if (isFloorFrame(data)) return this.driver.floorFrame(at);
     if (this.#joined) {
       this.joinReply = data;
       const resolve = this.#joined;
@@ -194,8 +208,10 @@ class AdminTab {
   readonly times: number[] = [];
   #ref = 1;
   #waiting = new Map<string, (data: Buffer) => void>();
+  driver: Driver | null = null;
 
   async open(base: string, driver: Driver): Promise<void> {
+    this.driver = driver;
     const page = await loadPage(base, "/admin", { headers: { authorization: ADMIN_AUTH } });
     this.topic = `lv:${page.id}`;
     this.ws = await openSocket(base, page.cookie);
@@ -220,6 +236,7 @@ class AdminTab {
   #message(data: Buffer): void {
     const at = now();
     if (isHeartbeatReply(data)) return;
+    if (isFloorFrame(data)) return this.driver!.floorFrame(at);
     const ref = /^\["?[^,]*"?,"([^"]+)"/.exec(data.toString("utf8", 0, 40))?.[1];
     const waiting = ref === undefined ? undefined : this.#waiting.get(ref);
     if (waiting) {
@@ -234,6 +251,12 @@ class AdminTab {
   }
 }
 
+const FLOOR_MARK = Buffer.from('["",null,"bench:floor"');
+const isFloorFrame = (data: Buffer) => data.length > FLOOR_MARK.length && data.subarray(0, FLOOR_MARK.length).equals(FLOOR_MARK);
+
+/** Rounds of the bare-socket floor (see store-server's /bench/floor). */
+const FLOOR_ROUNDS = 5;
+
 // ---- The driver ------------------------------------------------------------------------------
 
 class Driver {
@@ -241,8 +264,41 @@ class Driver {
   lastFrameAt = 0;
   #closing = false;
   readonly heartbeats = new Heartbeats();
+  /** The current floor round's arrivals: how many, the first and the last (driver's clock). */
+  #floor = { count: 0, first: 0, last: 0 };
 
   constructor(readonly options: LaunchOptions) {}
+
+  floorFrame(at: number): void {
+    if (this.#floor.count++ === 0) this.#floor.first = at;
+    this.#floor.last = at;
+  }
+
+  /**
+   * The bare-socket floor on these very sockets, after the burst: the server writes one
+   * pre-encoded 80-byte frame to every socket; from the loop's start to the first and last page
+   * receiving it. A few rounds, each once the last has arrived, and a pause between them.
+   */
+  async floor(expected: number): Promise<FloorReport> {
+    const rounds: { loopMs: number; firstMs: number; lastMs: number; cpuMs: number }[] = [];
+    for (let round = 0; round < FLOOR_ROUNDS; round++) {
+      this.#floor = { count: 0, first: 0, last: 0 };
+      const sent = await control<FloorRound>(`${this.options.url}/bench/floor`, "POST", {});
+      if (sent.sockets !== expected) fail(`the floor round wrote to ${sent.sockets} sockets, expected ${expected}`);
+      await until(() => this.#floor.count >= expected, this.phaseMs, () => `only ${this.#floor.count} of ${expected} pages received the floor frame`, 5);
+      const start = fromServer(sent.t);
+      rounds.push({ loopMs: sent.loopMs, firstMs: this.#floor.first - start, lastMs: this.#floor.last - start, cpuMs: (sent.cpu.user + sent.cpu.system) / 1000 });
+      await sleep(300);
+    }
+    const median = (values: number[]) => percentile(values, 0.5);
+    return {
+      rounds: rounds.length,
+      loopMs: median(rounds.map((r) => r.loopMs)),
+      firstPageMs: median(rounds.map((r) => r.firstMs)),
+      lastPageMs: median(rounds.map((r) => r.lastMs)),
+      cpuMs: median(rounds.map((r) => r.cpuMs)),
+    };
+  }
 
   get phaseMs(): number {
     return 30_000 + 5 * this.options.pages;
@@ -360,6 +416,8 @@ class Driver {
     const log = await control<{ commits: CommitRecord[]; inventory: InventoryRecord[] }>(`${url}/bench/log`);
     const finalCatalog = (await control<{ products: CatalogProduct[] }>(`${url}/bench/catalog`)).products;
     const afterBurst = await this.memory();
+    // Every page (and the admin) has its socket: the floor writes to each.
+    const floor = await this.floor(count + 1);
 
     const result = await this.analyse({ tabs, log, burst, burstFrom, clickAt, clickToReplyMs, finalCatalog, releasedProduct: coming.id, admin });
     this.#closing = true;
@@ -373,6 +431,7 @@ class Driver {
     if (afterBurst.warnings > joined.warnings) result.problems.push(`the server logged ${afterBurst.warnings - joined.warnings} warning(s) during the release and burst; see its stderr`);
     return {
       ...result,
+      floor,
       pages: count,
       setup: { loadPagesMs, connectMs, joinMs, pageBytes: pages[0]!.bytes, joinReplyBytes: tabs[0]!.joinReply!.length },
       memory: { before, joined, heapPerPage: (joined.heapUsed - before.heapUsed) / count, rssPerPage: (joined.rss - before.rss) / count },
@@ -409,14 +468,16 @@ class Driver {
     // before it naming its size (the simulator announces a tick only after all its sales commit,
     // and starts the next tick only once this node has re-read the last one's rows).
     const levelRecords = log.inventory.filter((r) => r.event.type === "level" && fromServer(r.t) >= burstFrom);
-    const events: (ServerLevelEvent & { commitAt: number; announcedAt: number; next: number })[] = levelRecords.map((r) => {
+    const events: (ServerLevelEvent & { commitAt: number; announcedAt: number; handedOut: number })[] = levelRecords.map((r) => {
       const event = r.event as Extract<InventoryRecord["event"], { type: "level" }>;
       const at = fromServer(r.t);
       let cause: (typeof commits)[number] | undefined;
       for (const c of commits) if (c.at <= at && c.items.includes(event.itemId)) cause = c;
       if (!cause || cause.at < burstFrom) fail(`no commit announcement of the burst precedes the level event of size ${event.itemId}`);
-      return { item: event.itemId, level: event.level, previous: event.previous, at, commitAt: cause.committedAt, announcedAt: cause.at, next: r.next === null ? at : fromServer(r.next) };
+      return { item: event.itemId, level: event.level, previous: event.previous, at, commitAt: cause.committedAt, announcedAt: cause.at, handedOut: r.handedOut === null ? Number.NaN : fromServer(r.handedOut) };
     });
+    const unhanded = levelRecords.filter((r) => r.handedOut === null).length;
+    if (unhanded > 0) this.problems.push(`${unhanded} level event(s) of the burst never reached the server's last follower`);
     const strayLevels = log.inventory.filter((r) => r.event.type === "level" && fromServer(r.t) < burstFrom).length;
     if (strayLevels > 0) problems.push(`${strayLevels} level event(s) before the burst (pages joined before them may have shown them at join)`);
 
@@ -506,7 +567,7 @@ class Driver {
         lastPageMs: spread(shown.map((e) => attribution.last[e]! - events[e]!.commitAt)),
         announceMs: spread(events.map((e) => e.announcedAt - e.commitAt)),
         rereadMs: spread(events.map((e) => e.at - e.announcedAt)),
-        serverNextTickMs: spread(events.map((e) => e.next - e.at)),
+        serverFanOutMs: spread(events.map((e) => e.handedOut - e.at)),
         missed,
         pagesMissing: outcomes.filter((o) => o.missed > 0).length,
         coalesced,

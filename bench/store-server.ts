@@ -6,7 +6,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { first, startChild } from "./children.ts";
 import type { SalesMessage } from "./sales-process.ts";
 import { buildApp } from "../src/app.ts";
-import { COMMITTED_TOPIC, INVENTORY_CHANGES_TOPIC, INVENTORY_TOPIC, type InventoryEvent } from "../src/store/events.ts";
+import { Mailbox, scheduler } from "../src/switchboard/mailbox.ts";
+import { COMMITTED_TOPIC, INVENTORY_CHANGES_TOPIC, INVENTORY_TOPIC, type InventoryChanges, type InventoryEvent } from "../src/store/events.ts";
 import { DEFAULT_SEED, mulberry32 } from "../src/store/seed.ts";
 import { simulateSales, simulatorDefaults, type SimulationTotals } from "../src/store/simulator.ts";
 
@@ -47,8 +48,8 @@ export interface CommitRecord {
 export interface InventoryRecord {
   /** When the inventory delivered the event to this node's pages (the bench's subscriber is first). */
   t: string;
-  /** The next macrotask after that: views that handle the event in microtasks have written by then. */
-  next: string | null;
+  /** When the last page had been handed it (a subscriber added after every page, so last in the loop). */
+  handedOut: string | null;
   event: InventoryEvent;
 }
 
@@ -86,6 +87,8 @@ const logStream = {
 };
 
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+// LAUNCH_SLICE_MS: the scheduler's slice (see mailbox.ts), to compare; "Infinity" runs every fan-out in one turn.
+if (process.env.LAUNCH_SLICE_MS) scheduler.sliceMs = Number(process.env.LAUNCH_SLICE_MS);
 const salesWhere = process.env.BENCH_SALES === "server" || !databaseUrl ? "server" : "process";
 const app = await buildApp(
   { secret: SECRET, store: { databaseUrl, dataDir: "memory://", pubsub: "local", nodeName: "bench" } },
@@ -103,23 +106,42 @@ await store.inventory.settled();
 
 const commits: CommitRecord[] = [];
 const inventoryLog: InventoryRecord[] = [];
-/** Set by POST /bench/committed while it announces the sales process's commit. */
-let relayedCommitAt: string | null = null;
+/** The sales process's commit time of each change POST /bench/committed announces (delivery may come a turn later). */
+const relayedCommitAt = new WeakMap<object, string>();
 store.pubsub.subscribe(COMMITTED_TOPIC, {
   deliver(message) {
     const change = (message.payload ?? {}) as { products?: number[]; items?: number[] };
     const t = String(process.hrtime.bigint());
-    commits.push({ t, committedAt: relayedCommitAt ?? t, products: [...(change.products ?? [])], items: [...(change.items ?? [])] });
+    commits.push({ t, committedAt: relayedCommitAt.get(change) ?? t, products: [...(change.products ?? [])], items: [...(change.items ?? [])] });
   },
 });
 // Subscribed before any page, so this subscriber hears each event before the pages do.
 store.pubsub.subscribe(INVENTORY_TOPIC, {
   deliver(message) {
-    const record: InventoryRecord = { t: String(process.hrtime.bigint()), next: null, event: message.payload as InventoryEvent };
+    const record: InventoryRecord = { t: String(process.hrtime.bigint()), handedOut: null, event: message.payload as InventoryEvent };
     inventoryLog.push(record);
-    setImmediate(() => (record.next = String(process.hrtime.bigint())));
+    recordOf.set(record.event, record);
   },
 });
+const recordOf = new WeakMap<InventoryEvent, InventoryRecord>();
+/**
+ * Subscribed when the burst starts, after every page, with a mailbox of its own: the pages follow
+ * INVENTORY_CHANGES_TOPIC, PubSub hands a message out in subscription order and the scheduler runs
+ * mailboxes in the order they got work, so when this one runs every page has handled the change
+ * (and, handling it synchronously, has written its frame).
+ */
+const followerMailbox = new Mailbox((error) => console.error("bench: the last follower failed", error));
+const lastFollower = {
+  deliver(message: { payload: unknown }) {
+    followerMailbox.push(() => {
+      const t = String(process.hrtime.bigint());
+      for (const event of (message.payload as InventoryChanges).events) {
+        const record = recordOf.get(event);
+        if (record) record.handedOut = t;
+      }
+    });
+  },
+};
 
 async function memory(): Promise<StoreMemory> {
   // Several passes with a turn of the loop between them, so closed sockets and weak callbacks settle.
@@ -170,6 +192,8 @@ const turn = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startBurst(perTick: number): Promise<void> {
   Object.assign(burst, { state: "running", error: null, perTick, started: null, ended: null, totals: null, cpu: null, salesCpu: null, eventLoop: null });
+  store.pubsub.unsubscribe(INVENTORY_CHANGES_TOPIC, lastFollower);
+  store.pubsub.subscribe(INVENTORY_CHANGES_TOPIC, lastFollower);
   eventLoop.reset();
   eventLoop.enable();
   // The monitor measures from its first tick on: let it tick before the sales start.
@@ -202,10 +226,8 @@ app.get("/bench/memory", () => memory());
 // The sales process's commits, announced here as this node's own would be.
 app.post<{ Body: { items?: number[]; products?: number[]; committedAt: string } }>("/bench/committed", async (request) => {
   const { committedAt, ...change } = request.body;
-  relayedCommitAt = committedAt;
-  const caughtUp = store.inventory.committed(change);
-  relayedCommitAt = null;
-  await caughtUp;
+  relayedCommitAt.set(change, committedAt);
+  await store.inventory.committed(change);
   return {};
 });
 app.get("/bench/catalog", () => ({ products: catalog() }));
@@ -219,6 +241,34 @@ app.post<{ Body: { perTick?: number } }>("/bench/burst", async (request, reply) 
   if (!Number.isInteger(perTick) || perTick < 1) return reply.code(400).send({ error: `perTick must be a positive integer; received ${perTick}` });
   void startBurst(perTick);
   return {};
+});
+
+/**
+ * The bare-socket floor with exactly these sockets: one pre-encoded 80-byte text frame (a topic no
+ * page has, which the driver only timestamps) written with ws.send to every open websocket, as
+ * bare fastify + @fastify/websocket would; no view, no diff, no JSON. When the loop started, how
+ * long it ran, and the CPU it used.
+ */
+const FLOOR_FRAME = (() => {
+  const head = '["",null,"bench:floor","floor",{"pad":"';
+  const tail = '"}]';
+  return Buffer.from(head + "x".repeat(78 - head.length - tail.length) + tail);
+})();
+export interface FloorRound {
+  /** CLOCK_MONOTONIC when the write loop started. */
+  t: string;
+  sockets: number;
+  loopMs: number;
+  cpu: { user: number; system: number };
+}
+app.post("/bench/floor", async (): Promise<FloorRound> => {
+  const clients = app.websocketServer.clients;
+  const cpu = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  for (const ws of clients) ws.send(FLOOR_FRAME);
+  const loopMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const used = process.cpuUsage(cpu);
+  return { t: String(t), sockets: clients.size, loopMs, cpu: { user: used.user, system: used.system } };
 });
 
 function tell(message: StoreServerMessage): void {

@@ -67,28 +67,34 @@ function holdsShared(value: Dyn): boolean {
  */
 export function sharedBelow(node: Rendered): ReadonlyMap<number, Rendered> | null {
   if (node.below !== undefined) return node.below;
-  let single: ReadonlyMap<number, Rendered> | null = null;
-  let merged: Map<number, Rendered> | null = null;
-  const add = (child: Rendered): void => {
-    const inner = child.holdsShared ? sharedBelow(child) : null;
-    if (child.sid === 0 && inner !== null && single === null && merged === null) {
-      single = inner; // one subtree's map, reused as is
-      return;
-    }
-    if (merged === null) merged = new Map(single ?? []);
-    single = null;
-    if (child.sid !== 0) bind(merged, child.sid, child);
-    if (inner !== null) for (const [id, shared] of inner) bind(merged, id, shared);
-  };
+  const found: Found = { single: null, merged: null };
   for (const value of node.d) {
     if (value instanceof Rendered) {
-      if (value.sid !== 0 || value.holdsShared) add(value);
+      if (value.sid !== 0 || value.holdsShared) addShared(found, value);
     } else if (value instanceof RList && value.holdsShared) {
-      for (const item of value.items) if (item.sid !== 0 || item.holdsShared) add(item);
+      for (const item of value.items) if (item.sid !== 0 || item.holdsShared) addShared(found, item);
     }
   }
-  node.below = merged ?? single;
+  node.below = found.merged ?? found.single;
   return node.below;
+}
+
+/** sharedBelow's result so far: one subtree's map reused as is, or a merged copy. */
+interface Found {
+  single: ReadonlyMap<number, Rendered> | null;
+  merged: Map<number, Rendered> | null;
+}
+
+function addShared(found: Found, child: Rendered): void {
+  const inner = child.holdsShared ? sharedBelow(child) : null;
+  if (child.sid === 0 && inner !== null && found.single === null && found.merged === null) {
+    found.single = inner;
+    return;
+  }
+  const merged = (found.merged ??= new Map(found.single ?? []));
+  found.single = null;
+  if (child.sid !== 0) bind(merged, child.sid, child);
+  if (inner !== null) for (const [id, shared] of inner) bind(merged, id, shared);
 }
 
 /** The shared components of two trees shown in one view (its root and a stateful component's). */
@@ -189,14 +195,18 @@ class MemoState {
     return id;
   }
 
-  /** The cached output for these inputs, or a fresh one (then cached). `call` renders on a miss. */
-  lookup(inputs: readonly unknown[], call: () => unknown, first: string): Dyn {
-    const key = inputs.find((x) => typeof x === "object" && x !== null) ?? inputs[0];
+  /**
+   * The cached output for these inputs, or a fresh one (then cached). On a miss the function is
+   * called with `props` (tag form) or else with the inputs as its arguments. No closures here:
+   * this runs for every memo in every render of every view.
+   */
+  lookup(inputs: readonly unknown[], first: string, props?: Record<string, unknown>): Dyn {
+    const key = memoKey(inputs);
     const isObject = typeof key === "object" && key !== null;
     const hit = isObject ? this.byObject.get(key) : this.byValue.get(key);
     if (hit && sameInputs(hit.inputs, inputs)) return hit.out;
     const placedBefore = componentsPlaced;
-    const result = call();
+    const result = props === undefined ? this.fn(...inputs) : this.fn(props);
     checkComponentResult(this.fn, result);
     const out = evalChild(result, first, `component ${this.fn.name || "anonymous"}`);
     // A stateful component belongs to one view: a subtree holding one is never shared.
@@ -220,6 +230,12 @@ class MemoState {
     }
     return out;
   }
+}
+
+/** What a memo's cache is keyed on: its first object input, or else its first input. */
+function memoKey(inputs: readonly unknown[]): unknown {
+  for (const x of inputs) if (typeof x === "object" && x !== null) return x;
+  return inputs[0];
 }
 
 function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -325,7 +341,7 @@ export function evalChild(value: unknown, first: string, where: string): Dyn {
     case "object":
       if (value === null) return "";
       if (value instanceof TemplateResult) return build(value);
-      if (value instanceof MemoCall) return value.state.lookup(value.args, () => value.state.fn(...value.args), first);
+      if (value instanceof MemoCall) return value.state.lookup(value.args, first);
       if (value instanceof RawHTML) return value.html;
       if (Array.isArray(value)) return list(value, first, where);
       if (value instanceof ComponentCall) {
@@ -442,7 +458,7 @@ function component(slot: Extract<Slot, { kind: "component" }>, values: readonly 
   const state = (fn as Partial<MemoComponent<unknown[]>>)[MEMO];
   if (state) {
     const inputs = Object.entries(props).flat();
-    return state.lookup(inputs, () => state.fn(props), t.first);
+    return state.lookup(inputs, t.first, props);
   }
   const out = fn(props);
   checkComponentResult(fn, out);

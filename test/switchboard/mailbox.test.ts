@@ -1,9 +1,10 @@
 // The mailbox: one process's messages, one at a time, in arrival order; an async task holds the
 // mailbox until it settles; a task that throws or rejects goes to the crash handler; once closed
-// nothing runs.
+// nothing runs. Mailboxes share the loop through a Scheduler: a turn runs mailboxes for at most a
+// slice, the rest wait for later turns and keep their order.
 
 import { describe, expect, test } from "vitest";
-import { Mailbox } from "../../src/switchboard/mailbox.ts";
+import { Mailbox, Scheduler } from "../../src/switchboard/mailbox.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,5 +142,89 @@ describe("Mailbox", () => {
     const settled = box.settled();
     box.close();
     await expect(settled).resolves.toBeUndefined();
+  });
+});
+
+/** Busy-waits, standing in for a handler that takes real time (a view rendering and writing). */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function untilIdle(scheduler: Scheduler): Promise<void> {
+  for (let i = 0; i < 10_000 && scheduler.waiting > 0; i++) await turn();
+  expect(scheduler.waiting).toBe(0);
+}
+
+describe("Scheduler", () => {
+  test("a fan-out that outlasts a slice runs its first mailboxes at once and yields the loop for the rest", async () => {
+    const scheduler = new Scheduler(2);
+    const ran: number[] = [];
+    const boxes = Array.from({ length: 400 }, () => new Mailbox(() => {}, scheduler));
+    let ranWhenTheLoopTurned = -1;
+    setImmediate(() => (ranWhenTheLoopTurned = ran.length));
+
+    boxes.forEach((box, i) => box.push(() => { spin(0.05); ran.push(i); }));
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.length).toBeLessThan(400);
+    expect(scheduler.waiting).toBe(400 - ran.length);
+
+    await untilIdle(scheduler);
+    expect(ranWhenTheLoopTurned).toBeGreaterThan(0);
+    expect(ranWhenTheLoopTurned).toBeLessThan(400);
+    // Every mailbox ran its message once, in the order they were sent.
+    expect(ran).toEqual(boxes.map((_, i) => i));
+  });
+
+  test("a mailbox that gets several messages while it waits handles them in order, in one go, seeing what is queued behind", async () => {
+    const scheduler = new Scheduler(1);
+    const ahead = new Mailbox(() => {}, scheduler);
+    ahead.push(() => spin(2)); // spends this turn's slice
+    const box = new Mailbox(() => {}, scheduler);
+    const seen: [string, number][] = [];
+    box.push(() => seen.push(["first", box.waiting]));
+    box.push(() => seen.push(["second", box.waiting]));
+    expect(seen).toEqual([]);
+    await box.settled();
+    expect(seen).toEqual([["first", 1], ["second", 0]]);
+  });
+
+  test("a message that finds its mailbox idle in a fresh turn runs at once", async () => {
+    const scheduler = new Scheduler(1);
+    const busy = new Mailbox(() => {}, scheduler);
+    busy.push(() => spin(2));
+    const late = new Mailbox(() => {}, scheduler);
+    late.push(() => {});
+    expect(scheduler.waiting).toBe(1);
+    await turn();
+    await untilIdle(scheduler);
+    const log: string[] = [];
+    late.push(() => log.push("now"));
+    expect(log).toEqual(["now"]);
+  });
+
+  test("a mailbox closed while it waits runs nothing; a crash in a scheduled task reaches its handler and the queue goes on", async () => {
+    const scheduler = new Scheduler(1);
+    const crashes: unknown[] = [];
+    new Mailbox(() => {}, scheduler).push(() => spin(2));
+    const closed = new Mailbox(() => {}, scheduler);
+    const crashing = new Mailbox((error) => crashes.push(error), scheduler);
+    const after = new Mailbox(() => {}, scheduler);
+    const log: string[] = [];
+    closed.push(() => log.push("closed ran"));
+    crashing.push(() => { throw new Error("bad view"); });
+    after.push(() => log.push("after ran"));
+    closed.close();
+    await untilIdle(scheduler);
+    await after.settled();
+    expect(log).toEqual(["after ran"]);
+    expect(crashes).toHaveLength(1);
+  });
+
+  test.each([0, -1, Number.NaN])("a slice of %s ms is refused", (ms) => {
+    expect(() => new Scheduler(ms)).toThrow(/slice/);
+    expect(() => { new Scheduler().sliceMs = ms; }).toThrow(/slice/);
   });
 });
