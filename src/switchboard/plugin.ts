@@ -150,7 +150,9 @@ async function plugin(app: FastifyInstance, options: SwitchboardOptions): Promis
     });
     endpoint.metrics.time("dead_render", performance.now() - started);
     reply.header("cache-control", "no-store").type("text/html; charset=utf-8");
-    return `<!DOCTYPE html>${render(build(page))}`;
+    // Encoded once: the length header and the socket write both use these bytes (a string would
+    // be measured by one pass over it and encoded by another).
+    return Buffer.from(`<!DOCTYPE html>${render(build(page))}`);
   }
 
   for (const [path, view] of Object.entries(options.liveRoutes ?? {})) {

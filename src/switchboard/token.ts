@@ -2,41 +2,28 @@
 // (base64url JSON, issue time in ms, HMAC-SHA256 over both with a purpose-bound key). Verifying
 // checks the signature in constant time and the age; a failure says which check failed.
 
-import { createHash, randomBytes, randomFillSync, timingSafeEqual, type Hash } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes, randomFillSync, timingSafeEqual, type KeyObject } from "node:crypto";
 import { sbError, SwitchboardError } from "./errors.ts";
 
 export const DEV_SECRET = "switchboard-development-secret-do-not-use-in-production";
 
-const BLOCK = 64; // SHA-256's block size
-
 export class Signer {
-  readonly #key: Buffer;
-  /** Per purpose: SHA-256 states that have absorbed the padded key (and the purpose), copied per token. */
-  readonly #states = new Map<string, { readonly inner: Hash; readonly outer: Hash }>();
+  /** The secret as a key object: imported once, not on every token. */
+  readonly #key: KeyObject;
 
   constructor(secret: string) {
     if (typeof secret !== "string" || secret.length < 32) {
       throw sbError("SB_ERR_SECRET", typeof secret === "string" ? `a string of ${secret.length} characters` : typeof secret);
     }
-    const raw = Buffer.from(secret);
-    this.#key = Buffer.alloc(BLOCK);
-    (raw.length > BLOCK ? createHash("sha256").update(raw).digest() : raw).copy(this.#key);
+    this.#key = createSecretKey(Buffer.from(secret));
   }
 
   /**
-   * HMAC-SHA256 (RFC 2104) of purpose, NUL and body. The key's padded blocks are hashed once per
-   * purpose and the hash states copied for each token, which saves a third of the work of
-   * createHmac() per token (a dead render signs three).
+   * HMAC-SHA256 of purpose, NUL and body, in one call into OpenSSL with the imported key (about
+   * half the cost of copying prepared hash states, measured: a dead render signs three tokens).
    */
   #mac(purpose: string, body: string): Buffer {
-    let states = this.#states.get(purpose);
-    if (states === undefined) {
-      const pad = (byte: number) => Buffer.from(this.#key.map((b) => b ^ byte));
-      states = { inner: createHash("sha256").update(pad(0x36)).update(purpose).update("\u0000"), outer: createHash("sha256").update(pad(0x5c)) };
-      if (this.#states.size < 64) this.#states.set(purpose, states);
-    }
-    const inner = states.inner.copy().update(body).digest();
-    return states.outer.copy().update(inner).digest();
+    return createHmac("sha256", this.#key).update(`${purpose}\u0000${body}`).digest();
   }
 
   /** Signs `data` (any JSON value) for one purpose, such as "session" or "csrf". */
