@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import fastifyStatic from "@fastify/static";
 import type { FastifyRequest } from "fastify";
 import { fileURLToPath } from "node:url";
-import { randomId, switchboard } from "./switchboard/index.ts";
+import { randomId, switchboard, type Limits } from "./switchboard/index.ts";
 import { clusterPubSub, describeLink } from "./store/cluster-pubsub.ts";
 import { isAdmin, requireAdmin } from "./store/admin-auth.ts";
 import { registerCliEndpoint } from "./store/cli-endpoint.ts";
@@ -24,6 +24,8 @@ export interface AppOptions {
   secret?: string;
   /** Overrides of the store's configuration from the environment; tests pass { dataDir: "memory://" }. */
   store?: Partial<StoreConfig>;
+  /** The framework's connection limits (rate, frame size, idle timeout, send buffer); defaults otherwise. */
+  limits?: Partial<Limits>;
 }
 
 declare module "fastify" {
@@ -95,6 +97,7 @@ async function registerPages(app: FastifyInstance, { options, config, store, pag
     liveRoutes: pages.routes,
     layout,
     title: "Sneakers23",
+    ...(options.limits ? { limits: options.limits } : {}),
     // The shopper's cart id lives in the signed session cookie from the first page view on.
     initSession: () => ({ cartId: randomId(18) }),
     // Only a page served after the credentials check carries { admin: true } to its live join.

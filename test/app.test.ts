@@ -30,6 +30,16 @@ describe("the store's pages over HTTP", () => {
     expect(response.body.match(/class="product-listing"/g)).toHaveLength(2);
   });
 
+  it("passes the framework's limits through, and refuses a bad one at build time", async () => {
+    app = await buildApp({ ...inMemory, limits: { rate: 5_000, maxBufferedBytes: 1 << 20 } });
+    expect(app.switchboard.limits.rate).toBe(5_000);
+    expect(app.switchboard.limits.maxBufferedBytes).toBe(1 << 20);
+    expect(app.switchboard.limits.maxFrameBytes).toBe(1 << 20); // the default, untouched
+    await app.close();
+    app = null;
+    await expect(buildApp({ ...inMemory, limits: { rate: -1 } })).rejects.toThrow(/SB_ERR_OPTION/);
+  });
+
   it("gives a new browser a signed session holding a cart id, and keeps it on the next view", async () => {
     app = await buildApp(inMemory);
     const first = await app.inject({ method: "GET", url: "/" });
