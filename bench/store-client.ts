@@ -87,9 +87,13 @@ export function containerContent(body: string): string {
   return match[1]!;
 }
 
-/** Opens the tab's websocket as the browser client does (vsn 2.0.0, its cookie, same origin). */
+/**
+ * Opens the tab's websocket as the browser client does (vsn 2.0.0, its cookie, same origin). The
+ * driver skips ws's UTF-8 check of each text frame: it is the measuring instrument, and every frame
+ * it keeps is parsed as JSON later anyway.
+ */
 export function openSocket(base: string, cookie: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${base.replace("http", "ws")}/live/websocket?vsn=2.0.0`, { headers: { cookie, origin: base }, perMessageDeflate: false });
+  const ws = new WebSocket(`${base.replace("http", "ws")}/live/websocket?vsn=2.0.0`, { headers: { cookie, origin: base }, perMessageDeflate: false, skipUTF8Validation: true });
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(ws));
     ws.once("error", reject);

@@ -8,7 +8,7 @@ import type { Connection } from "./connection.ts";
 import { SwitchboardError } from "./errors.ts";
 import { LiveInstance, type InstanceHost } from "./live-instance.ts";
 import type { EventResult, EventValue, Params } from "./live-view.ts";
-import { LIVE, LIVE_TOPIC_PREFIX, REPLY_DIFF, REPLY_VALUE, type WireDiff } from "./protocol.ts";
+import { LIVE, LIVE_TOPIC_PREFIX, REPLY, REPLY_DIFF, REPLY_VALUE, type WireDiff } from "./protocol.ts";
 import type { Message } from "./pubsub.ts";
 import { decodeForm, queryParams } from "./params.ts";
 import { verifyJoin } from "./session.ts";
@@ -17,6 +17,9 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
   instance: LiveInstance<any> | null = null;
   #route: string | null = null;
   #diffPrefix: string | null = null;
+  /** An event reply's frame around its ref and response (same for every reply of this view). */
+  #replyPrefix: string | null = null;
+  #replySuffix: string | null = null;
 
   constructor(connection: Connection, topic: string, joinRef: string | null) {
     super(connection, topic, joinRef);
@@ -125,12 +128,19 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
   }
 
   #replyWithDiff(instance: LiveInstance<any>, result: EventResult, ref: string | null, started: number): void {
-    const out: Record<string, unknown> = {};
-    const diff = instance.pendingDiff();
-    if (diff) out[REPLY_DIFF] = diff;
-    if (result && typeof result === "object" && "reply" in result) out[REPLY_VALUE] = result.reply;
+    const value = result && typeof result === "object" && "reply" in result ? result.reply : undefined;
+    // The diff's JSON as made once per change (shared by every view it concerns), set into the
+    // reply's text rather than stringified again inside it; a reply value is JSON-encoded first,
+    // so one that cannot be fails here, as it would have in the frame.
+    const valueJSON = value === undefined ? undefined : JSON.stringify(value);
+    const diffJSON = instance.pendingDiffJSON();
     this.connection.endpoint.metrics.time("event", performance.now() - started);
-    this.reply(ref, "ok", out);
+    if (this.ended) return;
+    let response = diffJSON === null ? "" : `"${REPLY_DIFF}":${diffJSON}`;
+    if (valueJSON !== undefined) response += `${response === "" ? "" : ","}"${REPLY_VALUE}":${valueJSON}`;
+    this.#replyPrefix ??= `[${JSON.stringify(this.joinRef)},`;
+    this.#replySuffix ??= `,${JSON.stringify(this.topic)},"${REPLY}",{"status":"ok","response":{`;
+    this.connection.send(`${this.#replyPrefix}${JSON.stringify(ref)}${this.#replySuffix}${response}}}]`);
   }
 
   async #patchUrl(instance: LiveInstance<any>, payload: Record<string, unknown>, ref: string | null): Promise<void> {
