@@ -88,8 +88,7 @@ describe("store CLI on the embedded database (no server)", () => {
     expect(run.stdout).toMatch(/simulator: sold out after \d+ ticks: \d+ sales/);
     expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toMatchObject({ soldOut: true, aborted: false });
     expect(existsSync(serverFilePath(env.DATA_DIR!))).toBe(false);
-    // Selling ~6,000 units on the embedded database takes about 10 s alone, longer on a busy machine.
-  }, 90_000);
+  }, 90_000); // selling ~6,000 units on the embedded database takes about 10 s alone, longer on a busy machine
 
   test("an unknown product id exits 1 with a clear message", async () => {
     const run = await store(["release", "999"], env);
