@@ -73,6 +73,9 @@ export function adminPage(store: Store) {
 
   return defineLive<AdminAssigns, AdminEvents>({
     title: ADMIN_TITLE,
+    // The operator watches a launch while its sales reach every shopper's page: the dashboard's
+    // messages go before the pages' when they wait for a turn of the loop.
+    priority: "high",
     mount(context, socket) {
       if (context.session.admin !== true) {
         // A shopper's page token joining /admin: the browser loads the page, through the check.

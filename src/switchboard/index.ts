@@ -16,7 +16,7 @@ export { defineLive, type LiveView, type LiveSocket, type MountContext, type Par
 export { defineComponent, liveComponent, type LiveComponent, type ComponentSocket } from "./live-component.ts";
 export { defineChannel, reply, stop, type ChannelDefinition, type ChannelSocket } from "./channel.ts";
 export { PubSub, type Message, type Subscriber, type PubSubOptions } from "./pubsub.ts";
-export { scheduler, Scheduler, DEFAULT_SLICE_MS } from "./mailbox.ts";
+export { scheduler, Scheduler, DEFAULT_SLICE_MS, type Priority } from "./mailbox.ts";
 export { CLUSTER_TOPIC, CLUSTER_RESUMED, CLUSTER_INTERRUPTED, type ClusterAdapter, type AdapterHost } from "./cluster-adapter.ts";
 export { postgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.ts";
 export { redisAdapter, type RedisAdapterOptions } from "./redis-adapter.ts";

@@ -46,6 +46,7 @@ export class LiveProcess extends ChannelProcess implements InstanceHost {
     const match = endpoint.live.isolated(id) ?? endpoint.live.match(url.pathname);
     if (!match) return this.#refuse(ref, "SB_ERR_NO_ROUTE", `no live route for ${url.pathname}; load the page instead`);
     this.#route = match.route.path;
+    if (match.route.view.priority === "high") this.mailbox.priority = "high";
     const instance = new LiveInstance(endpoint, match.route.view, {
       id,
       session,

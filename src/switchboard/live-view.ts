@@ -7,6 +7,7 @@ import type { Presence } from "./presence.ts";
 import type { Message, PubSub } from "./pubsub.ts";
 import type { LiveComponent } from "./live-component.ts";
 import { sbError } from "./errors.ts";
+import type { Priority } from "./mailbox.ts";
 
 export type Params = Record<string, string | string[]>;
 
@@ -93,6 +94,12 @@ export type EventHandlers<A extends object, E extends EventMap> = {
 export interface LiveView<A extends object, E extends EventMap = EventMap> {
   /** The page title for this view (it may also call socket.setTitle). */
   readonly title?: string;
+  /**
+   * "high" for a view that must stay live while a broadcast reaches thousands of others (an
+   * operator's dashboard): when views wait for a turn of the loop, it runs before every "normal"
+   * one. Default "normal". Keep it for a few views: many high ones wait on each other again.
+   */
+  readonly priority?: Priority;
   mount(context: MountContext, socket: LiveSocket<A>): void | Promise<void>;
   handleParams?(params: Params, url: URL, socket: LiveSocket<A>): void | Promise<void>;
   readonly handleEvent?: EventHandlers<A, E>;
@@ -107,6 +114,9 @@ const hooks = ["mount", "handleParams", "handleInfo", "render", "terminate"] as 
 export function defineLive<A extends object, E extends EventMap = EventMap>(view: LiveView<A, E>): LiveView<A, E> {
   if (typeof view?.mount !== "function") throw sbError("SB_ERR_VIEW_DEFINITION", "mount(context, socket)", typeof view?.mount);
   if (typeof view.render !== "function") throw sbError("SB_ERR_VIEW_DEFINITION", "render(assigns, meta)", typeof view.render);
+  if (view.priority !== undefined && view.priority !== "normal" && view.priority !== "high") {
+    throw sbError("SB_ERR_VIEW_DEFINITION", 'priority to be "normal" or "high"', JSON.stringify(view.priority));
+  }
   for (const hook of hooks) {
     if (view[hook] !== undefined && typeof view[hook] !== "function") throw sbError("SB_ERR_VIEW_DEFINITION", `${hook} to be a function`, typeof view[hook]);
   }

@@ -10,9 +10,14 @@
 // the first views at once and never holds the loop for the whole fan-out; sockets, timers and
 // requests are served between slices. A message is queued in its mailbox the moment it is sent,
 // so every mailbox keeps the order messages were sent in; one that gets several messages while it
-// waits handles them in one go (a view then renders and sends once).
+// waits handles them in one go (a view then renders and sends once). A mailbox of high priority
+// (an operator's dashboard) that has to wait runs before every normal one waiting, at the start
+// of the next slice, as BEAM runs high-priority processes before normal ones.
 
 export type Task = () => unknown;
+
+/** "high": when mailboxes wait for a turn, this one runs before every "normal" one. */
+export type Priority = "normal" | "high";
 
 /** Default for Scheduler's slice: how long one turn of the loop may spend running mailboxes. */
 export const DEFAULT_SLICE_MS = 5;
@@ -21,6 +26,8 @@ export class Scheduler {
   /** Mailboxes with messages waiting for a turn, oldest first; `#head` is the next to run. */
   #runQueue: Mailbox[] = [];
   #head = 0;
+  /** High-priority mailboxes waiting for a turn (few: dashboards), run before the run queue. */
+  #urgent: Mailbox[] = [];
   /** When the current turn started running mailboxes (performance.now()), or -1 between turns. */
   #turnStarted = -1;
   #scheduled = false;
@@ -41,7 +48,7 @@ export class Scheduler {
 
   /** Mailboxes waiting for a later turn. */
   get waiting(): number {
-    return this.#runQueue.length - this.#head;
+    return this.#runQueue.length - this.#head + this.#urgent.length;
   }
 
   /** Whether a mailbox that just got a message may run it in this turn. */
@@ -58,7 +65,8 @@ export class Scheduler {
 
   /** Runs the mailbox in a later turn. */
   later(mailbox: Mailbox): void {
-    this.#runQueue.push(mailbox);
+    if (mailbox.priority === "high") this.#urgent.push(mailbox);
+    else this.#runQueue.push(mailbox);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#runSlice);
@@ -74,20 +82,25 @@ export class Scheduler {
     const started = performance.now();
     this.#turnStarted = started;
     const queue = this.#runQueue;
+    const urgent = this.#urgent;
     try {
-      while (this.#head < queue.length) {
-        queue[this.#head++]!.runScheduled();
+      for (;;) {
+        // Checked before each mailbox: one that runs may give a high-priority one work.
+        if (urgent.length > 0) urgent.shift()!.runScheduled();
+        else if (this.#head < queue.length) queue[this.#head++]!.runScheduled();
+        else break;
         if (performance.now() - started >= this.#sliceMs) break;
       }
     } finally {
       if (this.#head === queue.length) {
         this.#runQueue = [];
         this.#head = 0;
-      } else {
-        if (this.#head > 1024 && this.#head * 2 > queue.length) {
-          this.#runQueue = queue.slice(this.#head);
-          this.#head = 0;
-        }
+      } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+        this.#runQueue = queue.slice(this.#head);
+        this.#head = 0;
+      }
+      // A mailbox that ran may already have scheduled the next slice (through later()).
+      if (this.waiting > 0 && !this.#scheduled) {
         this.#scheduled = true;
         setImmediate(this.#runSlice);
       }
@@ -112,6 +125,8 @@ export class Mailbox {
   /** In the scheduler's run queue, waiting for a turn. */
   #scheduled = false;
   #closed = false;
+  /** Whether this mailbox, when it has to wait for a turn, goes before the normal ones. */
+  priority: Priority = "normal";
   /** Resolvers waiting for the mailbox to be empty and idle (made on first wait). */
   #idle: (() => void)[] | null = null;
 

@@ -5,7 +5,7 @@
 // sockets closing) run over real websockets.
 
 import { afterEach, describe, expect, test } from "vitest";
-import { html, toHTML } from "../../src/switchboard/index.ts";
+import { html, scheduler, toHTML } from "../../src/switchboard/index.ts";
 import { defineLive, type EventValue, type Params } from "../../src/switchboard/live-view.ts";
 import type { Message } from "../../src/switchboard/pubsub.ts";
 import { assertPatch, assertRedirect, followRedirect, live, LiveRedirect } from "../../src/testing/index.ts";
@@ -302,6 +302,53 @@ describe("ordering", () => {
     const order = socket.received.filter((f) => f[3] === "phx_reply" && f[2] === view.topic && f[1] !== view.joinRef).map((f) => f[1]);
     expect(order).toEqual(replies.map((r) => r[1]));
     expect(view.html()).toBe("<p>abcd</p>");
+  });
+});
+
+describe("priority", () => {
+  /** Busy work standing in for a render: ~`ms` of CPU. */
+  const spin = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  const ran: string[] = [];
+  const feedView = (name: string, priority?: "normal" | "high") =>
+    defineLive<{ n: number }>({
+      priority,
+      mount(_c, socket) {
+        socket.assign({ n: 0 });
+        if (socket.connected) socket.subscribe("feed");
+      },
+      handleInfo(_message, socket) {
+        spin(0.05);
+        ran.push(name);
+        socket.update("n", (n) => n + 1);
+      },
+      render: ({ n }) => html`<p>${n}</p>`,
+    });
+
+  test("a high-priority view joined after 300 others hears a fan-out that outlasts a slice before the views still waiting", async () => {
+    ran.length = 0;
+    const previous = scheduler.sliceMs;
+    scheduler.sliceMs = 1;
+    try {
+      t = await createApp({ liveRoutes: { "/": feedView("page"), "/dashboard": feedView("dashboard", "high") } });
+      const pages = [];
+      for (let i = 0; i < 300; i++) pages.push(await live(t.app, "/"));
+      const dashboard = await live(t.app, "/dashboard");
+      t.app.switchboard.pubsub.broadcast("feed", "tick", null);
+      // The first slice spends its millisecond on the first pages; the dashboard, subscribed
+      // last, runs first in the next slice, not after the 300 pages.
+      await Promise.all([...pages, dashboard].map((view) => view.settle()));
+      expect(ran).toHaveLength(301);
+      const at = ran.indexOf("dashboard");
+      expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(150);
+      expect(dashboard.render()).toBe("<p>1</p>");
+      expect(pages.every((page) => page.render() === "<p>1</p>")).toBe(true);
+    } finally {
+      scheduler.sliceMs = previous;
+    }
   });
 });
 

@@ -171,5 +171,6 @@ describe("defineLive", () => {
     expect(() => defineLive({ mount() {} } as never)).toThrow(expect.objectContaining({ code: "SB_ERR_VIEW_DEFINITION" }));
     expect(() => defineLive({ mount() {}, render, handleEvent: { go: "nope" } } as never)).toThrow(expect.objectContaining({ code: "SB_ERR_VIEW_DEFINITION" }));
     expect(() => defineLive({ mount() {}, render, handleInfo: 1 } as never)).toThrow(expect.objectContaining({ code: "SB_ERR_VIEW_DEFINITION" }));
+    expect(() => defineLive({ mount() {}, render, priority: "urgent" } as never)).toThrow(expect.objectContaining({ code: "SB_ERR_VIEW_DEFINITION", message: expect.stringContaining('"urgent"') }));
   });
 });

@@ -223,6 +223,43 @@ describe("Scheduler", () => {
     expect(crashes).toHaveLength(1);
   });
 
+  test("a high-priority mailbox that has to wait runs before every normal one waiting, at the start of the next slice", async () => {
+    const scheduler = new Scheduler(1);
+    const log: string[] = [];
+    new Mailbox(() => {}, scheduler).push(() => spin(2)); // spends this turn's slice
+    const normal = Array.from({ length: 50 }, () => new Mailbox(() => {}, scheduler));
+    normal.forEach((box, i) => box.push(() => { spin(0.1); log.push(`n${i}`); }));
+    const urgent = new Mailbox(() => {}, scheduler);
+    urgent.priority = "high";
+    urgent.push(() => log.push("urgent"));
+    expect(scheduler.waiting).toBe(51);
+    await untilIdle(scheduler);
+    expect(log[0]).toBe("urgent");
+    expect(log.slice(1)).toEqual(normal.map((_, i) => `n${i}`));
+  });
+
+  test("a high-priority mailbox given work by a normal one during a slice runs next, ahead of the normal ones still waiting", async () => {
+    const scheduler = new Scheduler(1);
+    const log: string[] = [];
+    new Mailbox(() => {}, scheduler).push(() => spin(2));
+    const urgent = new Mailbox(() => {}, scheduler);
+    urgent.priority = "high";
+    const normal = Array.from({ length: 40 }, () => new Mailbox(() => {}, scheduler));
+    normal.forEach((box, i) =>
+      box.push(() => {
+        spin(0.1);
+        log.push(`n${i}`);
+        // Whether the slice still has time (it runs at once) or not (it is queued ahead of the
+        // normal mailboxes waiting), the urgent one runs right after the one that told it.
+        if (i === 0 || i === 20) urgent.push(() => log.push(`urgent after n${i}`));
+      }),
+    );
+    await untilIdle(scheduler);
+    expect(log.filter((entry) => entry.startsWith("n"))).toEqual(normal.map((_, i) => `n${i}`));
+    expect(log.indexOf("urgent after n0")).toBe(1);
+    expect(log.indexOf("urgent after n20")).toBe(log.indexOf("n20") + 1);
+  });
+
   test.each([0, -1, Number.NaN])("a slice of %s ms is refused", (ms) => {
     expect(() => new Scheduler(ms)).toThrow(/slice/);
     expect(() => { new Scheduler().sliceMs = ms; }).toThrow(/slice/);
