@@ -5,7 +5,7 @@
 import WebSocket from "ws";
 import { createTree, merge, toHTML, type ClientTree } from "../src/switchboard/index.ts";
 import type { CatalogProduct } from "./store-server.ts";
-import { BenchFailure, containerContent, control, fail, joinFrame, loadPage, openSocket, parseArgs, request, sleep, tellParent, until, within, type LoadedPage } from "./store-client.ts";
+import { BenchFailure, containerContent, control, ECHO_PATH, fail, joinFrame, loadPage, openPlainSocket, openSocket, parseArgs, request, sleep, tellParent, until, within, type LoadedPage } from "./store-client.ts";
 
 export interface EventsOptions {
   readonly url: string;
@@ -38,6 +38,8 @@ export interface PhaseResult {
 }
 
 export interface EventsResult {
+  /** The same clicks on a bare websocket echo of the same server. */
+  floor: PhaseResult;
   counter: PhaseResult;
   cart: PhaseResult;
 }
@@ -186,18 +188,17 @@ async function serverCpu(url: string): Promise<number> {
   return user + system;
 }
 
-/** Opens the sessions, clicks for warm-up + window, waits for the last replies, and sums up. */
-async function runPhase(options: EventsOptions, path: string, clicks: (session: Session, n: number) => Click, finalCheck: (session: Session) => Promise<string>): Promise<PhaseResult> {
-  const { url, sessions: count, warmupMs, measureMs } = options;
-  const phase = new Phase();
-  const pages = await Promise.all(Array.from({ length: count }, () => loadPage(url, path)));
-  const sessions = pages.map((page, i) => new Session(i, page, phase, clicks));
-  await Promise.all(sessions.map((s) => s.open(url)));
+interface Clicker {
+  next(): void;
+}
 
+/** Starts every clicker, waits out warm-up and window, then the last replies; the CPU both sides used. */
+async function clickThrough(options: EventsOptions, phase: Phase, clickers: readonly Clicker[]) {
+  const { url, warmupMs, measureMs } = options;
   const started = now();
   phase.measureFrom = started + warmupMs;
   phase.measureUntil = phase.measureFrom + measureMs;
-  for (const s of sessions) s.next();
+  for (const c of clickers) c.next();
   await sleep(warmupMs);
   const cpu0 = await serverCpu(url);
   const driver0 = process.cpuUsage();
@@ -209,23 +210,69 @@ async function runPhase(options: EventsOptions, path: string, clicks: (session: 
   phase.running = false;
   await until(() => phase.outstanding === 0 || phase.problems.length > 0, 10_000, () => `${phase.outstanding} click(s) were never answered`);
   if (phase.problems.length > 0) fail(`${phase.problems.length} problem(s): ${phase.problems.slice(0, 3).join("; ")}`);
-  await sleep(300); // pushes that follow the last replies (a cart's reload) reach session 0's tree
-  const checked = await finalCheck(sessions[0]!);
-  for (const s of sessions) s.close();
+  const driverSeconds = (driverUsed.user + driverUsed.system) / 1e6;
+  return {
+    serverCpu: { seconds: (cpu1 - cpu0) / 1e6, shareOfOneCore: (cpu1 - cpu0) / 1e6 / cpuSeconds },
+    driverCpu: { seconds: driverSeconds, shareOfOneCore: driverSeconds / cpuSeconds },
+  };
+}
 
+function summary(options: EventsOptions, phase: Phase, cpu: Pick<PhaseResult, "serverCpu" | "driverCpu">, checked: string): PhaseResult {
   const all = [...phase.rtts.values()].flat();
   return {
-    sessions: count,
-    seconds: measureMs / 1000,
+    sessions: options.sessions,
+    seconds: options.measureMs / 1000,
     events: phase.events,
-    eventsPerSec: phase.events / (measureMs / 1000),
+    eventsPerSec: phase.events / (options.measureMs / 1000),
     rttMs: spread(all),
     byEvent: Object.fromEntries([...phase.rtts].map(([event, list]) => [event, { events: list.length, rttMs: spread(list) }])),
     pushes: phase.pushes,
-    serverCpu: { seconds: (cpu1 - cpu0) / 1e6, shareOfOneCore: (cpu1 - cpu0) / 1e6 / cpuSeconds },
-    driverCpu: { seconds: (driverUsed.user + driverUsed.system) / 1e6, shareOfOneCore: (driverUsed.user + driverUsed.system) / 1e6 / cpuSeconds },
+    ...cpu,
     checked,
   };
+}
+
+/** Opens the sessions, clicks for warm-up + window, waits for the last replies, and sums up. */
+async function runPhase(options: EventsOptions, path: string, clicks: (session: Session, n: number) => Click, finalCheck: (session: Session) => Promise<string>): Promise<PhaseResult> {
+  const { url, sessions: count } = options;
+  const phase = new Phase();
+  const pages = await Promise.all(Array.from({ length: count }, () => loadPage(url, path)));
+  const sessions = pages.map((page, i) => new Session(i, page, phase, clicks));
+  await Promise.all(sessions.map((s) => s.open(url)));
+  const cpu = await clickThrough(options, phase, sessions);
+  await sleep(300); // pushes that follow the last replies (a cart's reload) reach session 0's tree
+  const checked = await finalCheck(sessions[0]!);
+  for (const s of sessions) s.close();
+  return summary(options, phase, cpu, checked);
+}
+
+/**
+ * The floor: the same sessions' clicks, frame for frame the counter's, on a bare websocket of the
+ * same server that answers each with a pre-encoded reply of the same size (no channel, no view).
+ * What the sockets, ws and fastify cost on this machine, for the counter's figures to be read against.
+ */
+async function floorPhase(options: EventsOptions): Promise<PhaseResult> {
+  const phase = new Phase();
+  const frame = '["1","2","lv:F4kePage","event",{"type":"click","event":"inc","value":{}}]';
+  const sockets = await Promise.all(Array.from({ length: options.sessions }, () => openPlainSocket(options.url + ECHO_PATH)));
+  const clickers = sockets.map((ws): Clicker => {
+    let sentAt = 0;
+    const next = () => {
+      if (!phase.running) return;
+      sentAt = now();
+      phase.outstanding++;
+      ws.send(frame);
+    };
+    ws.on("message", () => {
+      phase.outstanding--;
+      phase.record("echo", sentAt, now());
+      next();
+    });
+    return { next };
+  });
+  const cpu = await clickThrough(options, phase, clickers);
+  for (const ws of sockets) ws.close();
+  return summary(options, phase, cpu, "every click answered");
 }
 
 /** The counter: "inc" as fast as replies come; session 0 checks the count after every reply. */
@@ -312,9 +359,10 @@ process.on("disconnect", orphaned);
 let message: EventsDriverMessage;
 try {
   const opts = options(process.argv.slice(2));
+  const floor = await floorPhase(opts);
   const counter = await counterPhase(opts);
   const cart = await cartPhase(opts);
-  message = { type: "result", result: { counter, cart } };
+  message = { type: "result", result: { floor, counter, cart } };
 } catch (error) {
   message = { type: "error", message: error instanceof BenchFailure ? error.message : String((error as Error)?.stack ?? error) };
 }

@@ -7,6 +7,10 @@ import WebSocket from "ws";
 
 export class BenchFailure extends Error {}
 
+/** The store server's floor routes (store-server.ts): a bare websocket echo and the page's bytes as they are. */
+export const ECHO_PATH = "/bench/echo";
+export const STATIC_PATH = "/bench/static";
+
 export function fail(message: string): never {
   throw new BenchFailure(message);
 }
@@ -93,7 +97,15 @@ export function containerContent(body: string): string {
  * it keeps is parsed as JSON later anyway.
  */
 export function openSocket(base: string, cookie: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${base.replace("http", "ws")}/live/websocket?vsn=2.0.0`, { headers: { cookie, origin: base }, perMessageDeflate: false, skipUTF8Validation: true });
+  return opened(new WebSocket(`${base.replace("http", "ws")}/live/websocket?vsn=2.0.0`, { headers: { cookie, origin: base }, perMessageDeflate: false, skipUTF8Validation: true }));
+}
+
+/** A websocket to one of the server's bench routes (http URL), with the same client options. */
+export function openPlainSocket(url: string): Promise<WebSocket> {
+  return opened(new WebSocket(url.replace("http", "ws"), { perMessageDeflate: false, skipUTF8Validation: true }));
+}
+
+function opened(ws: WebSocket): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(ws));
     ws.once("error", reject);

@@ -4,6 +4,7 @@
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { first, startChild } from "./children.ts";
+import { ECHO_PATH, STATIC_PATH } from "./store-client.ts";
 import type { SalesMessage } from "./sales-process.ts";
 import { buildApp } from "../src/app.ts";
 import { Mailbox, scheduler } from "../src/switchboard/mailbox.ts";
@@ -269,6 +270,27 @@ app.post("/bench/floor", async (): Promise<FloorRound> => {
   const loopMs = Number(process.hrtime.bigint() - t) / 1e6;
   const used = process.cpuUsage(cpu);
   return { t: String(t), sockets: clients.size, loopMs, cpu: { user: used.user, system: used.system } };
+});
+
+/**
+ * The events benchmark's floor: a bare websocket on this same server (fastify +
+ * @fastify/websocket, no channel, no view) that answers every frame with one pre-encoded reply the
+ * size of a counter click's. The driver clicks on it exactly as on the counter.
+ */
+const ECHO_REPLY = Buffer.from('["1","2","lv:F4kePage","phx_reply",{"status":"ok","response":{"diff":{"0":"123"}}}]');
+app.get(ECHO_PATH, { websocket: true }, (socket) => {
+  socket.on("message", () => socket.send(ECHO_REPLY));
+});
+
+/**
+ * The render benchmark's floor: what fastify costs to answer `/` with no render and no token, the
+ * same bytes as a first visit's page, status, type and Set-Cookie header (one made on first use).
+ */
+let staticPage: Promise<{ body: Buffer; type: string; cookie: string | string[] }> | null = null;
+app.get(STATIC_PATH, async (_request, reply) => {
+  staticPage ??= app.inject({ method: "GET", url: "/" }).then((page) => ({ body: page.rawPayload, type: String(page.headers["content-type"]), cookie: page.headers["set-cookie"] ?? [] }));
+  const page = await staticPage;
+  return reply.header("set-cookie", page.cookie).type(page.type).send(page.body);
 });
 
 function tell(message: StoreServerMessage): void {
