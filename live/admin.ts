@@ -27,9 +27,14 @@ export interface AdminAssigns {
   readonly sales: readonly number[];
   readonly totalSales: number;
   readonly nodes: readonly NodeRow[];
-  /** A FLUSH is on its way. */
-  readonly flushing: boolean;
+  /** What changed since the last read (STALE_* bits); a FLUSH is on its way while it is not 0. */
+  readonly stale: number;
 }
+
+/** What a FLUSH re-reads: each only when its topic spoke, so a burst of sales never recounts 10,000 shoppers. */
+const STALE_SHOPPERS = 1;
+const STALE_NODES = 2;
+const STALE_SALES = 4;
 
 interface AdminEvents {
   [name: string]: Record<string, string | string[] | undefined>;
@@ -41,7 +46,7 @@ interface AdminEvents {
 
 type Socket = LiveSocket<AdminAssigns>;
 
-const nothing: AdminAssigns = { admin: false, products: [], shoppers: noShoppers, sales: [], totalSales: 0, nodes: [], flushing: false };
+const nothing: AdminAssigns = { admin: false, products: [], shoppers: noShoppers, sales: [], totalSales: 0, nodes: [], stale: 0 };
 
 export function adminPage(store: Store) {
   const readShoppers = (socket: Socket) =>
@@ -97,19 +102,24 @@ export function adminPage(store: Store) {
     handleInfo(message, socket) {
       if (!socket.assigns.admin) return;
       if (message.topic === socket.id && message.event === FLUSH) {
-        socket.assign({ flushing: false });
-        readSales(socket, Date.now());
-        readShoppers(socket);
-        readNodes(socket);
+        const { stale } = socket.assigns;
+        socket.assign({ stale: 0 });
+        if (stale & STALE_SALES) readSales(socket, Date.now());
+        if (stale & STALE_SHOPPERS) readShoppers(socket);
+        if (stale & STALE_NODES) readNodes(socket);
       } else if (message.topic === INVENTORY_CHANGES_TOPIC) {
         socket.assign({ products: store.inventory.products() });
         if ((message.payload as InventoryChanges).events.some((event) => event.type === "reloaded")) readShoppers(socket);
       } else if (message.topic === CLOCK_TOPIC) {
         readSales(socket, message.payload as number);
-      } else if (!socket.assigns.flushing) {
-        // A presence diff (shoppers, nodes) or a sale: thousands may come in a second; one re-read.
-        socket.assign({ flushing: true });
-        socket.sendInfo(FLUSH, null, FLUSH_MS);
+      } else {
+        // A presence diff (shoppers, nodes) or a sale: thousands may come in a second; one re-read
+        // of what they touched.
+        const kind = message.topic === SHOPPERS_TOPIC ? STALE_SHOPPERS : message.topic === NODES_TOPIC ? STALE_NODES : message.topic === SALES_TOPIC ? STALE_SALES : 0;
+        const { stale } = socket.assigns;
+        if (kind === 0 || (stale & kind) !== 0) return;
+        socket.assign({ stale: stale | kind });
+        if (stale === 0) socket.sendInfo(FLUSH, null, FLUSH_MS);
       }
     },
     render: (assigns, { flash }) => (assigns.admin ? adminDashboard(assigns, flash) : html`<main class="admin"></main>`),

@@ -237,6 +237,28 @@ describe("sales and nodes", () => {
     expect(text(dashboard, ".admin__total")).toBe("6");
   });
 
+  test("a burst of sales re-reads the sales, not the shoppers; a shopper arriving is counted", async () => {
+    const dashboard = await admin();
+    const presence = shop.app.switchboard.presence;
+    // Calls through to the real listing; only counts which topics were listed.
+    const list = vi.spyOn(presence, "list");
+    const shopperCounts = () => list.mock.calls.filter(([topic]) => topic === "store:shoppers").length;
+    try {
+      const before = shop.store.sales.total;
+      const [item] = shop.itemsOf(1);
+      for (let i = 0; i < 20; i++) expect(await shop.store.inventory.sell(item!)).toBe(true);
+      await vi.waitFor(() => expect(text(dashboard, ".admin__total")).toBe(String(before + 20)));
+      // 20 sales, one or two re-reads of the sales, and never a count of the shoppers' pages.
+      expect(shopperCounts()).toBe(0);
+
+      await open("/", { session: { cartId: newCart() } });
+      await shows(dashboard, ".admin__shoppers", "1");
+      expect(shopperCounts()).toBeGreaterThan(0);
+    } finally {
+      list.mockRestore();
+    }
+  });
+
   test("lists the connected nodes, this one marked", async () => {
     const dashboard = await admin();
     const node = shop.app.switchboard.presence.node;
